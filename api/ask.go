@@ -1,0 +1,96 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shoulders-qa/shoulders/reader"
+)
+
+// AskRequest is the body of POST /v1/ask.
+type AskRequest struct {
+	Question   string `json:"question"`
+	Collection string `json:"collection,omitempty"`
+	Retrieval  string `json:"retrieval,omitempty"`
+	K          int    `json:"k,omitempty"`
+	Budget     int    `json:"budget,omitempty"`
+	Policy     string `json:"policy,omitempty"`
+}
+
+// validate checks the request and fills its defaults.
+func (s *Server) validate(q *AskRequest) (reader.Request, error) {
+	l := s.limits()
+	q.Question = strings.TrimSpace(q.Question)
+	switch {
+	case q.Question == "":
+		return reader.Request{}, badRequest("empty_question", "question is empty")
+	case len(q.Question) > l.MaxQuestion:
+		return reader.Request{}, badRequest("question_too_long", fmt.Sprintf("question is %d bytes; the limit is %d", len(q.Question), l.MaxQuestion))
+	case !utf8.ValidString(q.Question):
+		return reader.Request{}, badRequest("invalid_question", "question is not valid UTF-8")
+	case q.K < 0 || q.K > l.MaxK:
+		return reader.Request{}, badRequest("invalid_k", fmt.Sprintf("k must be between 1 and %d", l.MaxK))
+	case q.Budget < 0 || q.Budget > l.MaxBudget:
+		return reader.Request{}, badRequest("invalid_budget", fmt.Sprintf("budget must be between 1 and %d tokens", l.MaxBudget))
+	}
+	col, err := collectionName(q.Collection)
+	if err != nil {
+		return reader.Request{}, err
+	}
+	pol, err := reader.ParsePolicy(q.Policy)
+	if err != nil {
+		return reader.Request{}, badRequest("invalid_policy", err.Error())
+	}
+	return reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol}, nil
+}
+
+// handleAsk answers a question as JSON, or as Server-Sent Events when the
+// client accepts text/event-stream: "token" events with the answer as it
+// is written, then one "answer" event with the complete answer (citations,
+// packed passages, timing), or an "error" event.
+func (s *Server) handleAsk(c *gin.Context) {
+	var body AskRequest
+	if err := decodeJSON(c, s.limits().MaxBody, &body); err != nil {
+		fail(c, err)
+		return
+	}
+	req, err := s.validate(&body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
+		a, err := s.Reader.Ask(c.Request.Context(), req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, a)
+		return
+	}
+	s.streamAsk(c, req)
+}
+
+func (s *Server) streamAsk(c *gin.Context, req reader.Request) {
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // let reverse proxies pass tokens through
+	c.Status(http.StatusOK)
+	req.OnDelta = func(d string) error {
+		c.SSEvent("token", gin.H{"text": d})
+		c.Writer.Flush()
+		return c.Request.Context().Err()
+	}
+	a, err := s.Reader.Ask(c.Request.Context(), req)
+	if err != nil {
+		c.SSEvent("error", errorBody{classify(err).body})
+	} else {
+		c.SSEvent("answer", a)
+	}
+	c.SSEvent("done", gin.H{})
+	c.Writer.Flush()
+}

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// SearchRequest is the body of POST /v1/search.
+type SearchRequest struct {
+	Query      string `json:"query"`
+	Collection string `json:"collection,omitempty"`
+	Retrieval  string `json:"retrieval,omitempty"`
+	K          int    `json:"k,omitempty"`
+}
+
+// SearchResponse lists ranked passages.
+type SearchResponse struct {
+	Query      string                `json:"query"`
+	Collection string                `json:"collection"`
+	Retrieval  string                `json:"retrieval"`
+	Results    []retriever.Candidate `json:"results"`
+	TookMS     float64               `json:"took_ms"`
+}
+
+func (s *Server) handleSearch(c *gin.Context) {
+	var body SearchRequest
+	if err := decodeJSON(c, s.limits().MaxBody, &body); err != nil {
+		fail(c, err)
+		return
+	}
+	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K}
+	req, err := s.validate(&ask)
+	if err != nil {
+		if ae, ok := err.(*apiError); ok && ae.body.Code == "empty_question" {
+			err = badRequest("empty_query", "query is empty")
+		}
+		fail(c, err)
+		return
+	}
+	start := time.Now()
+	cands, mode, err := s.Reader.Retrieve(c.Request.Context(), req)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if cands == nil {
+		cands = []retriever.Candidate{}
+	}
+	c.JSON(http.StatusOK, SearchResponse{Query: req.Question, Collection: req.Collection, Retrieval: mode,
+		Results: cands, TookMS: float64(time.Since(start).Microseconds()) / 1000})
+}

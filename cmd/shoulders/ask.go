@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/api"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/spf13/cobra"
+)
+
+func askCmd(cfg *config) *cobra.Command {
+	var asJSON bool
+	var budget int
+	cmd := &cobra.Command{
+		Use:   `ask "question"`,
+		Short: "Answer a question from a collection",
+		Long: `Answer a question from a collection. If a server answers at --server (or
+at --addr), the question goes to it; otherwise the index is opened here.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := strings.TrimSpace(args[0])
+			if q == "" {
+				return fmt.Errorf("the question is empty")
+			}
+			req := api.AskRequest{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
+				K: cfg.K, Budget: budget, Policy: cfg.Packing}
+			var a reader.Answer
+			if base := cfg.remote(); base != "" {
+				if err := postJSON(cmd.Context(), base+"/v1/ask", req, &a); err != nil {
+					return err
+				}
+			} else {
+				app, err := cfg.open()
+				if err != nil {
+					return err
+				}
+				defer app.Close()
+				r := reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
+					K: cfg.K, Budget: budget, Policy: reader.Policy(cfg.Packing)}
+				streamed := false
+				if app.reader.LM != nil && !asJSON {
+					r.OnDelta = func(d string) error { streamed = true; fmt.Print(d); return nil }
+				}
+				ans, err := app.reader.Ask(cmd.Context(), r)
+				if err != nil {
+					return err
+				}
+				a = *ans
+				if streamed {
+					fmt.Println()
+					a.Answer = ""
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(a)
+			}
+			printAnswer(a)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole answer as JSON")
+	cmd.Flags().IntVar(&budget, "budget", 0, "cap on passage tokens (default: what the LM context allows)")
+	return cmd
+}
+
+func printAnswer(a reader.Answer) {
+	if a.Mode == reader.ModeEvidence {
+		fmt.Println("Evidence (extracted from the passages; no LM is configured):")
+	}
+	if a.Answer != "" {
+		fmt.Println(a.Answer)
+	}
+	if len(a.Citations) > 0 {
+		fmt.Println()
+		for _, c := range a.Citations {
+			src := c.Source
+			if src == "" {
+				src = c.DocID
+			}
+			fmt.Printf("[%d] %s (%s)\n", c.N, c.Title, src)
+		}
+	}
+	fmt.Printf("\n%d passages packed, %d of %d tokens, %.0f ms\n", len(a.Packed), a.Tokens.Used, a.Tokens.Budget, a.Timing.TotalMS)
+}
+
+// remote returns the base URL of a running server to use, or "".
+func (c *config) remote() string {
+	base := c.Server
+	if base == "" {
+		base = "http://" + c.Addr
+	}
+	base = strings.TrimRight(base, "/")
+	cl := http.Client{Timeout: 500 * time.Millisecond}
+	resp, err := cl.Get(base + "/healthz")
+	if err != nil {
+		if c.Server != "" {
+			fmt.Fprintf(os.Stderr, "shoulders: server %s does not answer (%v); opening the index here\n", c.Server, err)
+		}
+		return ""
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return base
+}
+
+func postJSON(ctx context.Context, url string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error api.Error }
+		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
+			return fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
+		}
+		return fmt.Errorf("server answered %s", resp.Status)
+	}
+	return json.Unmarshal(data, out)
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/retriever"
+	"github.com/spf13/cobra"
+)
+
+// config is every setting, from flags with environment defaults.
+type config struct {
+	DataDir       string
+	Addr          string
+	Server        string
+	Collection    string
+	Retrieval     string
+	K             int
+	Packing       string
+	ChunkWords    int
+	ChunkOverlap  int
+	TitleBoost    float64
+	LMURL         string
+	LMModel       string
+	LMAPIKey      string
+	LMAPI         string
+	LMTimeout     time.Duration
+	LMContext     int
+	AnswerReserve int
+	Tokenizer     string
+	LogLevel      string
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v := env(key, ""); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "shoulders: ignoring %s=%q: not an integer\n", key, v)
+	}
+	return def
+}
+
+func envFloat(key string, def float64) float64 {
+	if v := env(key, ""); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+		fmt.Fprintf(os.Stderr, "shoulders: ignoring %s=%q: not a number\n", key, v)
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v := env(key, ""); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "shoulders: ignoring %s=%q: not a duration like 30s\n", key, v)
+	}
+	return def
+}
+
+// bind registers the settings as persistent flags of the root command.
+func (c *config) bind(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&c.DataDir, "data-dir", env("SHOULDERS_DATA_DIR", "./data"), "where indexes live (SHOULDERS_DATA_DIR)")
+	f.StringVar(&c.Addr, "addr", env("SHOULDERS_ADDR", "127.0.0.1:8080"), "address to serve on (SHOULDERS_ADDR)")
+	f.StringVar(&c.Server, "server", env("SHOULDERS_URL", ""), "URL of a running server for ask and search; empty: the one at --addr if it answers (SHOULDERS_URL)")
+	f.StringVarP(&c.Collection, "collection", "c", env("SHOULDERS_COLLECTION", corpus.DefaultCollection), "collection (SHOULDERS_COLLECTION)")
+	f.StringVar(&c.Retrieval, "retrieval", env("SHOULDERS_RETRIEVAL", "bm25"), "retrieval mode (SHOULDERS_RETRIEVAL)")
+	f.IntVarP(&c.K, "k", "k", envInt("SHOULDERS_K", retriever.DefaultK), "candidates to retrieve (SHOULDERS_K)")
+	f.StringVar(&c.Packing, "packing", env("SHOULDERS_PACKING", string(reader.PolicyStop)), "packing policy: stop (as in the paper) or fill (SHOULDERS_PACKING)")
+	f.IntVar(&c.ChunkWords, "chunk-words", envInt("SHOULDERS_CHUNK_WORDS", corpus.DefaultChunkWords), "passage length in words (SHOULDERS_CHUNK_WORDS)")
+	f.IntVar(&c.ChunkOverlap, "chunk-overlap", envInt("SHOULDERS_CHUNK_OVERLAP", 0), "words repeated between passages (SHOULDERS_CHUNK_OVERLAP)")
+	f.Float64Var(&c.TitleBoost, "title-boost", envFloat("SHOULDERS_TITLE_BOOST", index.DefaultTitleBoost), "BM25 weight of title matches (SHOULDERS_TITLE_BOOST)")
+	f.StringVar(&c.LMURL, "lm-url", env("SHOULDERS_LM_URL", ""), "OpenAI-compatible LM server; empty: evidence answers (SHOULDERS_LM_URL)")
+	f.StringVar(&c.LMModel, "lm-model", env("SHOULDERS_LM_MODEL", ""), "LM model name (SHOULDERS_LM_MODEL)")
+	f.StringVar(&c.LMAPIKey, "lm-api-key", env("SHOULDERS_LM_API_KEY", ""), "LM API key (SHOULDERS_LM_API_KEY)")
+	f.StringVar(&c.LMAPI, "lm-api", env("SHOULDERS_LM_API", "chat"), "LM endpoint: chat or completions (SHOULDERS_LM_API)")
+	f.DurationVar(&c.LMTimeout, "lm-timeout", envDuration("SHOULDERS_LM_TIMEOUT", 60*time.Second), "LM request timeout (SHOULDERS_LM_TIMEOUT)")
+	f.IntVar(&c.LMContext, "lm-context", envInt("SHOULDERS_LM_CONTEXT", reader.DefaultContextTokens), "LM context length in tokens (SHOULDERS_LM_CONTEXT)")
+	f.IntVar(&c.AnswerReserve, "answer-tokens", envInt("SHOULDERS_LM_ANSWER_TOKENS", reader.DefaultAnswerReserve), "tokens reserved for the answer (SHOULDERS_LM_ANSWER_TOKENS)")
+	f.StringVar(&c.Tokenizer, "tokenizer", env("SHOULDERS_LM_TOKENIZER", ""), "tiktoken encoding of the LM (cl100k_base, o200k_base...); empty: from the model name, else a conservative estimate (SHOULDERS_LM_TOKENIZER)")
+	f.StringVar(&c.LogLevel, "log-level", env("SHOULDERS_LOG_LEVEL", "info"), "debug, info, warn or error (SHOULDERS_LOG_LEVEL)")
+}
+
+func (c *config) logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// app is the wired pipeline.
+type app struct {
+	cfg      *config
+	store    *index.Store
+	reader   *reader.Reader
+	ingester *index.Ingester
+}
+
+func (c *config) open() (*app, error) {
+	if err := corpus.ValidateCollection(c.Collection); err != nil {
+		return nil, err
+	}
+	policy, err := reader.ParsePolicy(c.Packing)
+	if err != nil {
+		return nil, err
+	}
+	if c.LMContext <= c.AnswerReserve {
+		return nil, fmt.Errorf("LM context (%d tokens) must be larger than the answer reserve (%d)", c.LMContext, c.AnswerReserve)
+	}
+	store, err := index.OpenStore(c.DataDir, index.Options{TitleBoost: c.TitleBoost})
+	if err != nil {
+		return nil, err
+	}
+	var lm reader.LM
+	if c.LMURL != "" {
+		cl, err := openai.New(openai.Config{URL: c.LMURL, Model: c.LMModel, APIKey: c.LMAPIKey,
+			API: openai.API(strings.ToLower(c.LMAPI)), Timeout: c.LMTimeout})
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("LM: %w", err)
+		}
+		lm = cl
+	}
+	rd := &reader.Reader{
+		Retrievers:       map[string]retriever.Retriever{"bm25": retriever.BM25{Store: store}},
+		DefaultRetrieval: c.Retrieval,
+		LM:               lm,
+		Tokens:           reader.NewTokenCounter(c.LMModel, c.Tokenizer),
+		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
+			K: c.K, Policy: policy},
+	}
+	if _, ok := rd.Retrievers[c.Retrieval]; !ok {
+		store.Close()
+		return nil, fmt.Errorf("unknown retrieval mode %q (available: %s)", c.Retrieval, strings.Join(rd.Modes(), ", "))
+	}
+	in := &index.Ingester{Chunker: corpus.Chunker{Words: c.ChunkWords, Overlap: c.ChunkOverlap}}
+	return &app{cfg: c, store: store, reader: rd, ingester: in}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }

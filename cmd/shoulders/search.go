@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/shoulders-qa/shoulders/api"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/retriever"
+	"github.com/spf13/cobra"
+)
+
+func searchCmd(cfg *config) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   `search "query"`,
+		Short: "List the passages retrieved for a query",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := strings.TrimSpace(args[0])
+			if q == "" {
+				return fmt.Errorf("the query is empty")
+			}
+			var res api.SearchResponse
+			if base := cfg.remote(); base != "" {
+				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K}
+				if err := postJSON(cmd.Context(), base+"/v1/search", req, &res); err != nil {
+					return err
+				}
+			} else {
+				app, err := cfg.open()
+				if err != nil {
+					return err
+				}
+				defer app.Close()
+				cands, mode, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, K: cfg.K})
+				if err != nil {
+					return err
+				}
+				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: mode, Results: cands}
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			for _, c := range res.Results {
+				printCandidate(c)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
+	return cmd
+}
+
+func printCandidate(c retriever.Candidate) {
+	text := strings.Join(strings.Fields(c.Passage.Text), " ")
+	if len(text) > 160 {
+		text = text[:160] + "..."
+	}
+	fmt.Printf("%3d. %.3f  %s  [%s]\n     %s\n", c.Rank, c.Score, c.Passage.Title, c.Passage.ID, text)
+}

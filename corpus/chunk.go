@@ -1,0 +1,108 @@
+package corpus
+
+import (
+	"strings"
+)
+
+// A Chunker cuts documents into passages of about Words words, on sentence
+// boundaries, repeating about Overlap words of the previous passage at the
+// start of the next. The zero value uses DefaultChunkWords and no overlap.
+type Chunker struct {
+	Words   int
+	Overlap int
+}
+
+// DefaultChunkWords is the passage length of DPR and of the frozen-reader
+// setup: 100 words.
+const DefaultChunkWords = 100
+
+// Split returns the passages of d. Prechunked documents become a single
+// passage. A sentence longer than twice the target is cut at word
+// boundaries so that no passage grows without bound.
+func (c Chunker) Split(d Document) []Passage {
+	words := c.Words
+	if words <= 0 {
+		words = DefaultChunkWords
+	}
+	overlap := c.Overlap
+	if overlap < 0 || overlap >= words {
+		overlap = 0
+	}
+	text := d.Text
+	if d.Prechunked {
+		s := strings.TrimSpace(text)
+		if s == "" {
+			return nil
+		}
+		start := strings.Index(text, s)
+		return []Passage{c.passage(d, 0, start, start+len(s))}
+	}
+	units := splitLong(text, Sentences(text), 2*words)
+	counts := make([]int, len(units))
+	for i, u := range units {
+		counts[i] = len(strings.Fields(text[u.Start:u.End]))
+	}
+	var out []Passage
+	for i := 0; i < len(units); {
+		n, j := 0, i
+		for j < len(units) && (n == 0 || n+counts[j] <= words+words/4) {
+			n += counts[j]
+			j++
+			if n >= words {
+				break
+			}
+		}
+		out = append(out, c.passage(d, len(out), units[i].Start, units[j-1].End))
+		if j >= len(units) {
+			break
+		}
+		// Step back over whole sentences to cover the overlap, but always
+		// move forward by at least one sentence.
+		next := j
+		for back := 0; overlap > 0 && next-1 > i && back+counts[next-1] <= overlap; {
+			next--
+			back += counts[next]
+		}
+		i = next
+	}
+	return out
+}
+
+func (c Chunker) passage(d Document, ord, start, end int) Passage {
+	return Passage{
+		ID: PassageID(d.ID, ord), DocID: d.ID, Ordinal: ord, Title: d.Title,
+		Text: d.Text[start:end], Source: d.Source, Start: start, End: end,
+	}
+}
+
+// splitLong cuts spans holding more than max words at word boundaries.
+func splitLong(text string, spans []Span, max int) []Span {
+	var out []Span
+	for _, s := range spans {
+		seg := text[s.Start:s.End]
+		if len(strings.Fields(seg)) <= max {
+			out = append(out, s)
+			continue
+		}
+		n, start := 0, -1
+		inWord := false
+		for i, r := range seg {
+			space := r == ' ' || r == '\n' || r == '\t' || r == '\r'
+			if !space && !inWord {
+				if start < 0 {
+					start = i
+				}
+				if n == max {
+					out = append(out, Span{s.Start + start, s.Start + len(strings.TrimRight(seg[:i], " \n\t\r"))})
+					start, n = i, 0
+				}
+				n++
+			}
+			inWord = !space
+		}
+		if start >= 0 {
+			out = append(out, Span{s.Start + start, s.End})
+		}
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package index
+
+import (
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bleveidx "github.com/blevesearch/bleve_index_api"
+)
+
+// Field names of a passage in the Bleve index.
+const (
+	fieldDocID   = "doc_id"
+	fieldTitle   = "title"
+	fieldText    = "text"
+	fieldSource  = "source"
+	fieldOrdinal = "ordinal"
+	fieldStart   = "start"
+	fieldEnd     = "end"
+)
+
+// passageMapping indexes title and text with the English analyzer (Porter
+// stemming, stop words) under BM25, and stores what retrieval returns.
+// Term vectors are off: nothing reads them and they slow indexing.
+func passageMapping() *mapping.IndexMappingImpl {
+	text := func() *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	keywordField := func(indexed bool) *mapping.FieldMapping {
+		f := mapping.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Index = indexed
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = indexed
+		return f
+	}
+	number := func(indexed bool) *mapping.FieldMapping {
+		f := mapping.NewNumericFieldMapping()
+		f.Index = indexed
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldDocID, keywordField(true))
+	dm.AddFieldMappingsAt(fieldTitle, text())
+	dm.AddFieldMappingsAt(fieldText, text())
+	dm.AddFieldMappingsAt(fieldSource, keywordField(false))
+	dm.AddFieldMappingsAt(fieldOrdinal, number(true))
+	dm.AddFieldMappingsAt(fieldStart, number(false))
+	dm.AddFieldMappingsAt(fieldEnd, number(false))
+
+	im := mapping.NewIndexMapping()
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.ScoringModel = bleveidx.BM25Scoring
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}
+
+// bleveDoc is the shape of a passage handed to Bleve.
+type bleveDoc struct {
+	DocID   string  `json:"doc_id"`
+	Title   string  `json:"title"`
+	Text    string  `json:"text"`
+	Source  string  `json:"source"`
+	Ordinal float64 `json:"ordinal"`
+	Start   float64 `json:"start"`
+	End     float64 `json:"end"`
+}

@@ -1,0 +1,113 @@
+package index
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/shoulders-qa/shoulders/corpus"
+)
+
+// A Hit is a passage found by a search, with its score.
+type Hit struct {
+	Passage corpus.Passage
+	Score   float64
+}
+
+var storedFields = []string{fieldDocID, fieldTitle, fieldText, fieldSource, fieldOrdinal, fieldStart, fieldEnd}
+
+// Search returns the k passages that score highest under BM25 for q,
+// matching any of its terms in the text or (boosted) in the title.
+func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	text := query.NewMatchQuery(q)
+	text.SetField(fieldText)
+	title := query.NewMatchQuery(q)
+	title.SetField(fieldTitle)
+	title.SetBoost(c.opts.TitleBoost)
+	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), k, 0, false)
+	req.Fields = storedFields
+	res, err := c.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", c.Name, err)
+	}
+	return hits(res.Hits), nil
+}
+
+// Passages fetches passages by ID, in the order given; unknown IDs are
+// left out.
+func (c *Collection) Passages(ctx context.Context, ids []string) ([]corpus.Passage, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = storedFields
+	res, err := c.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]corpus.Passage{}
+	for _, h := range hits(res.Hits) {
+		byID[h.Passage.ID] = h.Passage
+	}
+	out := make([]corpus.Passage, 0, len(ids))
+	for _, id := range ids {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// DocumentPassages returns a document's passages in order.
+func (c *Collection) DocumentPassages(ctx context.Context, id string) ([]corpus.Passage, error) {
+	r, err := c.Record(id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, r.Passages)
+	for i := range ids {
+		ids[i] = corpus.PassageID(id, i)
+	}
+	return c.Passages(ctx, ids)
+}
+
+// Documents lists the collection's documents sorted by ID, with the total.
+func (c *Collection) Documents(ctx context.Context, offset, limit int) ([]DocRecord, uint64, error) {
+	zero := 0.0
+	t := true
+	first := query.NewNumericRangeInclusiveQuery(&zero, &zero, &t, &t)
+	first.SetField(fieldOrdinal)
+	req := bleve.NewSearchRequestOptions(first, limit, offset, false)
+	req.SortBy([]string{fieldDocID})
+	req.Fields = []string{fieldDocID}
+	res, err := c.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]DocRecord, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		id, _ := h.Fields[fieldDocID].(string)
+		if r, err := c.Record(id); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out, res.Total, nil
+}
+
+func hits(dm search.DocumentMatchCollection) []Hit {
+	out := make([]Hit, 0, len(dm))
+	for _, h := range dm {
+		str := func(k string) string { s, _ := h.Fields[k].(string); return s }
+		num := func(k string) int { f, _ := h.Fields[k].(float64); return int(f) }
+		out = append(out, Hit{Score: h.Score, Passage: corpus.Passage{
+			ID: h.ID, DocID: str(fieldDocID), Title: str(fieldTitle), Text: str(fieldText),
+			Source: str(fieldSource), Ordinal: num(fieldOrdinal), Start: num(fieldStart), End: num(fieldEnd),
+		}})
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package reader
+
+import (
+	"fmt"
+
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// A Policy decides what packing does when the next passage does not fit.
+type Policy string
+
+const (
+	// PolicyStop stops at the first passage that would overflow the
+	// budget, as in the frozen-reader paper.
+	PolicyStop Policy = "stop"
+	// PolicyFill skips a passage that does not fit and tries the next
+	// ones, filling the budget more fully.
+	PolicyFill Policy = "fill"
+)
+
+// ParsePolicy checks a policy name; empty means PolicyStop.
+func ParsePolicy(s string) (Policy, error) {
+	switch Policy(s) {
+	case "", PolicyStop:
+		return PolicyStop, nil
+	case PolicyFill:
+		return PolicyFill, nil
+	}
+	return "", fmt.Errorf("unknown packing policy %q (want %q or %q)", s, PolicyStop, PolicyFill)
+}
+
+// A Packed candidate is one passage given to the LM.
+type Packed struct {
+	retriever.Candidate
+	// N is the passage's number in the prompt, from 1.
+	N      int `json:"n"`
+	Tokens int `json:"tokens"`
+
+	block string
+}
+
+// A Packing is the result of packing candidates into a budget.
+type Packing struct {
+	Packed []Packed `json:"packed"`
+	// Left are the candidates not packed, in score order.
+	Left   []retriever.Candidate `json:"-"`
+	Used   int                   `json:"tokens_used"`
+	Budget int                   `json:"token_budget"`
+	// Oversized counts passages skipped because each alone exceeds the budget.
+	Oversized int `json:"oversized,omitempty"`
+}
+
+// Pack adds candidates greedily in the order given (best first) while they
+// fit in budget tokens, counting each passage as it will appear in the
+// prompt. A passage larger than the whole budget is never truncated (that
+// could cut its answer and break citations): it is skipped under either
+// policy. Pack never exceeds the budget and keeps the given order.
+func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Policy) Packing {
+	out := Packing{Budget: budget}
+	stopped := false
+	for _, c := range cands {
+		if stopped {
+			out.Left = append(out.Left, c)
+			continue
+		}
+		block := passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text)
+		n := tc.Count(block)
+		switch {
+		case n > budget:
+			out.Oversized++
+			out.Left = append(out.Left, c)
+		case out.Used+n > budget:
+			out.Left = append(out.Left, c)
+			stopped = policy != PolicyFill
+		default:
+			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, block: block})
+			out.Used += n
+		}
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// Config sets the context arithmetic of the frozen LM.
+type Config struct {
+	// ContextTokens is the LM's context length (default 4096).
+	ContextTokens int
+	// AnswerReserve is kept free for the answer (default 256).
+	AnswerReserve int
+	// K is the number of candidates retrieved (default retriever.DefaultK).
+	K int
+	// Policy decides what packing does with a passage that does not fit.
+	Policy Policy
+	// Temperature of generation (default 0: the most likely answer).
+	Temperature float64
+}
+
+// Defaults of Config.
+const (
+	DefaultContextTokens = 4096
+	DefaultAnswerReserve = 256
+)
+
+func (c Config) withDefaults() Config {
+	if c.ContextTokens <= 0 {
+		c.ContextTokens = DefaultContextTokens
+	}
+	if c.AnswerReserve <= 0 {
+		c.AnswerReserve = DefaultAnswerReserve
+	}
+	if c.K <= 0 {
+		c.K = retriever.DefaultK
+	}
+	if c.Policy == "" {
+		c.Policy = PolicyStop
+	}
+	return c
+}
+
+// A Reader answers questions over retrieved passages with a frozen LM.
+type Reader struct {
+	// Retrievers by retrieval mode name ("bm25", ...).
+	Retrievers map[string]retriever.Retriever
+	// DefaultRetrieval names the mode used when a request names none.
+	DefaultRetrieval string
+	// LM writes answers; nil means evidence answers.
+	LM     LM
+	Tokens TokenCounter
+	Config Config
+}
+
+// A Request is one question with its per-request settings. Zero values
+// take the Reader's defaults.
+type Request struct {
+	Question   string
+	Collection string
+	Retrieval  string
+	K          int
+	// Budget caps the passage tokens below what the context allows.
+	Budget  int
+	Policy  Policy
+	OnDelta func(delta string) error
+}
+
+// ErrUnknownRetrieval is returned for a retrieval mode not configured.
+var ErrUnknownRetrieval = errors.New("unknown retrieval mode")
+
+// Modes lists the configured retrieval modes, sorted.
+func (r *Reader) Modes() []string {
+	out := make([]string, 0, len(r.Retrievers))
+	for m := range r.Retrievers {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Retrieve runs the request's retriever and returns its candidates.
+func (r *Reader) Retrieve(ctx context.Context, req Request) ([]retriever.Candidate, string, error) {
+	mode := req.Retrieval
+	if mode == "" {
+		mode = r.DefaultRetrieval
+	}
+	ret, ok := r.Retrievers[mode]
+	if !ok {
+		return nil, mode, fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
+	}
+	k := req.K
+	if k <= 0 {
+		k = r.Config.withDefaults().K
+	}
+	cands, err := ret.Retrieve(ctx, retriever.Query{Collection: req.Collection, Text: req.Question, K: k})
+	return cands, mode, err
+}
+
+// Budget is the number of passage tokens a question may use: the context
+// less the prompt around the passages and the answer reserve, capped by
+// the request's own budget.
+func (r *Reader) Budget(question string, requested int) int {
+	cfg := r.Config.withDefaults()
+	b := cfg.ContextTokens - cfg.AnswerReserve - PromptOverhead(question, r.Tokens)
+	if requested > 0 && requested < b {
+		b = requested
+	}
+	return max(b, 0)
+}
+
+// Ask retrieves, packs and answers one question.
+func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
+	cfg := r.Config.withDefaults()
+	start := time.Now()
+	cands, mode, err := r.Retrieve(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	retrieved := time.Now()
+
+	policy := req.Policy
+	if policy == "" {
+		policy = cfg.Policy
+	}
+	budget := r.Budget(req.Question, req.Budget)
+	pk := Pack(cands, budget, r.Tokens, policy)
+	packed := time.Now()
+
+	a := &Answer{
+		Question: req.Question, Collection: req.Collection, Retrieval: mode,
+		Packed: pk.Packed, Left: pk.Left,
+		Tokens: TokenReport{Context: cfg.ContextTokens, Budget: budget, Used: pk.Used, Counter: r.Tokens.Name()},
+		Timing: Timing{RetrieveMS: ms(retrieved.Sub(start)), PackMS: ms(packed.Sub(retrieved))},
+	}
+	if a.Packed == nil {
+		a.Packed = []Packed{}
+	}
+	switch {
+	case r.LM == nil:
+		a.Mode = ModeEvidence
+		a.Answer, a.Citations = Evidence(req.Question, pk.Packed)
+		if req.OnDelta != nil && a.Answer != "" {
+			if err := req.OnDelta(a.Answer); err != nil {
+				return nil, err
+			}
+		}
+	case len(pk.Packed) == 0:
+		// Nothing to read: do not let the LM answer from its own memory.
+		a.Mode = ModeGenerated
+		a.Model = r.LM.Model()
+		a.Answer, a.Citations = "I don't know.", []Citation{}
+	default:
+		a.Mode = ModeGenerated
+		a.Model = r.LM.Model()
+		g, err := r.LM.Generate(ctx, Generation{
+			Prompt: BuildPrompt(req.Question, pk.Packed), MaxTokens: cfg.AnswerReserve,
+			Temperature: cfg.Temperature, OnDelta: req.OnDelta,
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.Answer = strings.TrimSpace(g.Text)
+		a.Citations = Cite(a.Answer, pk.Packed)
+		a.Tokens.Prompt, a.Tokens.Completion = g.PromptTokens, g.CompletionTokens
+		a.Timing.LMMS = ms(time.Since(packed))
+	}
+	a.Timing.TotalMS = ms(time.Since(start))
+	return a, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,40 @@
+package retriever
+
+import (
+	"context"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+)
+
+// DefaultK is the number of candidates retrieved by default: enough for a
+// re-ranker to find the answer-bearing passages that a first-stage ranker
+// put low.
+const DefaultK = 100
+
+// A Query asks for the K best passages of a collection.
+type Query struct {
+	Collection string
+	Text       string
+	K          int
+}
+
+// A Source records how one retriever ranked a candidate.
+type Source struct {
+	Retriever string  `json:"retriever"`
+	Rank      int     `json:"rank"` // 1-based
+	Score     float64 `json:"score"`
+}
+
+// A Candidate is a retrieved passage with its fused score and rank.
+type Candidate struct {
+	Passage corpus.Passage `json:"passage"`
+	Score   float64        `json:"score"`
+	Rank    int            `json:"rank"` // 1-based, in this list
+	Sources []Source       `json:"sources"`
+}
+
+// A Retriever returns candidates ranked best first.
+type Retriever interface {
+	Name() string
+	Retrieve(ctx context.Context, q Query) ([]Candidate, error)
+}
