@@ -109,7 +109,7 @@ func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
 		}
 		for _, p := range e.Passages {
 			if err := b.Index(p.ID, bleveDoc{
-				DocID: p.DocID, Title: p.Title, Text: p.Text, Source: p.Source,
+				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: p.Title + "\n" + p.Text, Source: p.Source,
 				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End),
 			}); err != nil {
 				return err

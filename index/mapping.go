@@ -4,6 +4,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	bleveidx "github.com/blevesearch/bleve_index_api"
 )
 
@@ -12,14 +13,26 @@ const (
 	fieldDocID   = "doc_id"
 	fieldTitle   = "title"
 	fieldText    = "text"
+	fieldBody    = "body" // title and text together, indexed only
 	fieldSource  = "source"
 	fieldOrdinal = "ordinal"
 	fieldStart   = "start"
 	fieldEnd     = "end"
 )
 
+func init() {
+	// Lucene/Anserini's BM25 parameters rather than Bleve's Elasticsearch
+	// ones: on the QA-mix train split they rank the answer passage first
+	// for 2 points more SQuAD questions (76.4% against 74.3%). Bleve reads
+	// them as package variables; Shoulders sets them once, here.
+	search.BM25_k1, search.BM25_b = 0.9, 0.4
+}
+
 // passageMapping indexes title and text with the English analyzer (Porter
 // stemming, stop words) under BM25, and stores what retrieval returns.
+// Queries run against "body", title and text as one field, as Anserini
+// indexes DPR's Wikipedia passages; a separate title field can be boosted
+// on top (Options.TitleBoost).
 // Term vectors are off: nothing reads them and they slow indexing.
 func passageMapping() *mapping.IndexMappingImpl {
 	text := func() *mapping.FieldMapping {
@@ -50,6 +63,9 @@ func passageMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldDocID, keywordField(true))
 	dm.AddFieldMappingsAt(fieldTitle, text())
 	dm.AddFieldMappingsAt(fieldText, text())
+	body := text()
+	body.Store = false
+	dm.AddFieldMappingsAt(fieldBody, body)
 	dm.AddFieldMappingsAt(fieldSource, keywordField(false))
 	dm.AddFieldMappingsAt(fieldOrdinal, number(true))
 	dm.AddFieldMappingsAt(fieldStart, number(false))
@@ -70,6 +86,7 @@ type bleveDoc struct {
 	DocID   string  `json:"doc_id"`
 	Title   string  `json:"title"`
 	Text    string  `json:"text"`
+	Body    string  `json:"body"`
 	Source  string  `json:"source"`
 	Ordinal float64 `json:"ordinal"`
 	Start   float64 `json:"start"`

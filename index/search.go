@@ -24,12 +24,16 @@ func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error)
 	if k <= 0 {
 		return nil, nil
 	}
-	text := query.NewMatchQuery(q)
-	text.SetField(fieldText)
-	title := query.NewMatchQuery(q)
-	title.SetField(fieldTitle)
-	title.SetBoost(c.opts.TitleBoost)
-	req := bleve.NewSearchRequestOptions(query.NewDisjunctionQuery([]query.Query{text, title}), k, 0, false)
+	body := query.NewMatchQuery(q)
+	body.SetField(fieldBody)
+	var qq query.Query = body
+	if c.opts.TitleBoost > 0 {
+		title := query.NewMatchQuery(q)
+		title.SetField(fieldTitle)
+		title.SetBoost(c.opts.TitleBoost)
+		qq = query.NewDisjunctionQuery([]query.Query{body, title})
+	}
+	req := bleve.NewSearchRequestOptions(qq, k, 0, false)
 	req.Fields = storedFields
 	res, err := c.idx.SearchInContext(ctx, req)
 	if err != nil {

@@ -57,6 +57,17 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 				s.score += 0.5 * math.Log(1+n/float64(max(df[t], 1)))
 			}
 		}
+		// A sentence that holds little beyond the question's own words
+		// (a heading, a restatement) rarely answers it.
+		novel := 0
+		for _, t := range Terms(s.text) {
+			if !qterms[t] {
+				novel++
+			}
+		}
+		if novel < 4 {
+			s.score *= 0.6
+		}
 		s.score *= 1 / (1 + 0.05*float64(s.p))
 	}
 	order := make([]int, len(sents))
@@ -65,6 +76,11 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return sents[order[a]].score > sents[order[b]].score })
 	best := sents[order[0]]
+	// A short best sentence is often a heading or a lead-in: the sentence
+	// after it, in the same passage, carries the substance.
+	if next := order[0] + 1; next < len(sents) && sents[next].p == best.p && len(strings.Fields(best.text)) < 6 {
+		best.text += " " + sents[next].text
+	}
 	picked := []sent{best}
 	for _, i := range order[1:] {
 		s := sents[i]

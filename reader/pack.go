@@ -35,8 +35,6 @@ type Packed struct {
 	// N is the passage's number in the prompt, from 1.
 	N      int `json:"n"`
 	Tokens int `json:"tokens"`
-
-	block string
 }
 
 // A Packing is the result of packing candidates into a budget.
@@ -73,7 +71,7 @@ func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Polic
 			out.Left = append(out.Left, c)
 			stopped = policy != PolicyFill
 		default:
-			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, block: block})
+			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n})
 			out.Used += n
 		}
 	}

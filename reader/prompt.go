@@ -53,7 +53,7 @@ func BuildPrompt(question string, packed []Packed) Prompt {
 	var b strings.Builder
 	b.WriteString("Passages:\n")
 	for _, p := range packed {
-		b.WriteString(p.block)
+		b.WriteString(passageBlock(p.N, p.Passage.Title, p.Passage.Text))
 	}
 	b.WriteString("\nQuestion: ")
 	b.WriteString(strings.TrimSpace(question))

@@ -1,0 +1,348 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+type harness struct {
+	t     *testing.T
+	srv   *Server
+	h     http.Handler
+	store *index.Store
+}
+
+func newHarness(t *testing.T, lm reader.LM) *harness {
+	t.Helper()
+	store, err := index.OpenStore(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	rd := &reader.Reader{
+		Retrievers:       map[string]retriever.Retriever{"bm25": retriever.BM25{Store: store}},
+		DefaultRetrieval: "bm25", LM: lm, Tokens: reader.NewTokenCounter("", "cl100k_base"),
+		Config: reader.Config{ContextTokens: 2048, AnswerReserve: 128},
+	}
+	srv := &Server{Reader: rd, Store: store, Ingester: &index.Ingester{Chunker: corpus.Chunker{Words: 60}},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits: Limits{MaxBody: 1 << 20, MaxUpload: 1 << 20}}
+	return &harness{t: t, srv: srv, h: srv.Handler(), store: store}
+}
+
+func (h *harness) do(method, path, ctype string, body io.Reader, hdr ...string) *httptest.ResponseRecorder {
+	h.t.Helper()
+	req := httptest.NewRequest(method, path, body)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.h.ServeHTTP(w, req)
+	return w
+}
+
+func (h *harness) json(method, path string, body any, out any) int {
+	h.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		data, _ := json.Marshal(b)
+		r = bytes.NewReader(data)
+	}
+	w := h.do(method, path, "application/json", r)
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			h.t.Fatalf("%s %s: %d %s: %v", method, path, w.Code, w.Body.String(), err)
+		}
+	}
+	return w.Code
+}
+
+const lmDoc = `Configuring the LM. Set SHOULDERS_LM_URL to the base URL of an OpenAI-compatible server, and SHOULDERS_LM_MODEL to the model name. Without them, Shoulders answers with evidence.`
+
+func (h *harness) seed() {
+	h.t.Helper()
+	var resp IngestResponse
+	code := h.json("POST", "/v1/documents", IngestRequest{Documents: []corpus.Document{
+		{ID: "docs/config.md", Title: "Configuration", Text: lmDoc},
+		{ID: "docs/api.md", Title: "API", Text: "The API answers POST /v1/ask with JSON or server-sent events. Search is POST /v1/search."},
+		{Title: "Cooking", Text: "Bread needs flour, water, salt and yeast."},
+	}}, &resp)
+	if code != http.StatusCreated || resp.Documents != 3 || resp.Passages < 3 || len(resp.DocIDs) != 3 {
+		h.t.Fatalf("seed: %d %+v", code, resp)
+	}
+}
+
+func TestAskEvidence(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	var a reader.Answer
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "How do I configure the LM?"}, &a); code != 200 {
+		t.Fatalf("ask: %d", code)
+	}
+	if a.Mode != reader.ModeEvidence || !strings.Contains(a.Answer, "SHOULDERS_LM_URL") || len(a.Citations) == 0 {
+		t.Fatalf("answer %+v", a)
+	}
+	if a.Citations[0].PassageID != "docs/config.md#0" || a.Citations[0].Text == "" {
+		t.Fatalf("citation %+v", a.Citations[0])
+	}
+	if len(a.Packed) == 0 || a.Packed[0].Tokens == 0 || a.Tokens.Used > a.Tokens.Budget || a.Timing.TotalMS <= 0 {
+		t.Fatalf("packing report: %+v %+v", a.Tokens, a.Timing)
+	}
+}
+
+func TestAskGeneratedAndStreamed(t *testing.T) {
+	lmSrv := openaitest.New("test-model")
+	defer lmSrv.Close()
+	lm, _ := openai.New(openai.Config{URL: lmSrv.URL, Model: "test-model", Timeout: 5 * time.Second})
+	h := newHarness(t, lm)
+	h.seed()
+
+	var a reader.Answer
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "How do I configure the LM?"}, &a); code != 200 {
+		t.Fatalf("ask: %d", code)
+	}
+	if a.Mode != reader.ModeGenerated || a.Answer != "Configuring the LM. [1]" || len(a.Citations) != 1 || a.Model != "test-model" {
+		t.Fatalf("answer %+v", a)
+	}
+	if !strings.Contains(lmSrv.LastPrompt(), "SHOULDERS_LM_URL") {
+		t.Fatal("packed passage not in the prompt")
+	}
+
+	body, _ := json.Marshal(AskRequest{Question: "How do I configure the LM?"})
+	w := h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
+	events := parseSSE(t, w.Body.String())
+	var tokens []string
+	var final reader.Answer
+	for _, e := range events {
+		switch e.name {
+		case "token":
+			var d struct{ Text string }
+			_ = json.Unmarshal([]byte(e.data), &d)
+			tokens = append(tokens, d.Text)
+		case "answer":
+			_ = json.Unmarshal([]byte(e.data), &final)
+		}
+	}
+	if len(tokens) < 3 || strings.Join(tokens, "") != final.Answer || len(final.Citations) != 1 {
+		t.Fatalf("stream: tokens %q, answer %+v", tokens, final)
+	}
+	if events[len(events)-1].name != "done" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream does not end with done: %v", events)
+	}
+
+	// An LM failure is a JSON error on the JSON path and an error event on the stream.
+	lmSrv.Fail(10, http.StatusInternalServerError, `{"error":{"message":"boom"}}`)
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "configure LM"}, &e); code != http.StatusBadGateway || e.Error.Code != reader.CodeLMError {
+		t.Fatalf("LM failure: %d %+v", code, e)
+	}
+	lmSrv.Fail(10, http.StatusInternalServerError, `{"error":{"message":"boom"}}`)
+	w = h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
+	ev := parseSSE(t, w.Body.String())
+	if len(ev) < 2 || ev[len(ev)-2].name != "error" || strings.Contains(w.Body.String(), "event:answer") {
+		t.Fatalf("stream with LM failure: %s", w.Body.String())
+	}
+}
+
+type sseEvent struct{ name, data string }
+
+func parseSSE(t *testing.T, s string) []sseEvent {
+	var out []sseEvent
+	for _, block := range strings.Split(s, "\n\n") {
+		var e sseEvent
+		for _, line := range strings.Split(block, "\n") {
+			switch {
+			case strings.HasPrefix(line, "event:"):
+				e.name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+			case strings.HasPrefix(line, "data:"):
+				e.data += strings.TrimPrefix(line, "data:")
+			}
+		}
+		if e.name != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	var r SearchResponse
+	if code := h.json("POST", "/v1/search", SearchRequest{Query: "flour yeast", K: 2}, &r); code != 200 {
+		t.Fatalf("search %d", code)
+	}
+	if len(r.Results) != 1 || r.Results[0].Passage.Title != "Cooking" || r.Results[0].Rank != 1 || r.Results[0].Sources[0].Retriever != "bm25" {
+		t.Fatalf("results %+v", r.Results)
+	}
+	if code := h.json("POST", "/v1/search", SearchRequest{Query: "no such words zzzq"}, &r); code != 200 || r.Results == nil || len(r.Results) != 0 {
+		t.Fatalf("no hits: %d %+v", code, r.Results)
+	}
+}
+
+func TestDocumentsLifecycle(t *testing.T) {
+	h := newHarness(t, nil)
+	// Upload a Markdown file and a file whose format is unknown.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("collection", "team")
+	fw, _ := mw.CreateFormFile("file", "guide.md")
+	_, _ = fw.Write([]byte("# Onboarding guide\n\nThe quarterly offsite happens in Lisbon every May.\n"))
+	fw, _ = mw.CreateFormFile("file", "photo.png")
+	_, _ = fw.Write([]byte{0x89, 'P', 'N', 'G'})
+	mw.Close()
+	w := h.do("POST", "/v1/documents", mw.FormDataContentType(), &buf)
+	var resp IngestResponse
+	_ = json.Unmarshal(w.Body.Bytes(), &resp)
+	if w.Code != http.StatusCreated || resp.Documents != 1 || resp.Collection != "team" || len(resp.Files) != 2 || resp.Files[1].Error == "" {
+		t.Fatalf("upload: %d %s", w.Code, w.Body.String())
+	}
+
+	var a reader.Answer
+	h.json("POST", "/v1/ask", AskRequest{Question: "Where is the offsite?", Collection: "team"}, &a)
+	if !strings.Contains(a.Answer, "Lisbon") {
+		t.Fatalf("uploaded content not found: %+v", a)
+	}
+	// The default collection does not see it.
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "Where is the offsite?"}, &e); code != 404 || e.Error.Code != "collection_not_found" {
+		t.Fatalf("other collection: %d %+v", code, e)
+	}
+
+	var doc DocumentResponse
+	if code := h.json("GET", "/v1/documents/guide.md?collection=team", nil, &doc); code != 200 || doc.Title != "Onboarding guide" || !strings.Contains(doc.Text, "Lisbon") || len(doc.Passages) != 1 {
+		t.Fatalf("get: %d %+v", code, doc)
+	}
+	var list struct {
+		Total     int
+		Documents []index.DocRecord
+	}
+	if code := h.json("GET", "/v1/documents?collection=team", nil, &list); code != 200 || list.Total != 1 || list.Documents[0].ID != "guide.md" {
+		t.Fatalf("list: %d %+v", code, list)
+	}
+	if code := h.json("DELETE", "/v1/documents/guide.md?collection=team", nil, nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	if code := h.json("GET", "/v1/documents/guide.md?collection=team", nil, &e); code != 404 || e.Error.Code != "not_found" {
+		t.Fatalf("get after delete: %d %+v", code, e)
+	}
+	if code := h.json("DELETE", "/v1/documents/guide.md?collection=team", nil, &e); code != 404 {
+		t.Fatalf("second delete: %d", code)
+	}
+	h.json("POST", "/v1/ask", AskRequest{Question: "Where is the offsite?", Collection: "team"}, &a)
+	if strings.Contains(a.Answer, "Lisbon") || len(a.Packed) != 0 {
+		t.Fatalf("deleted content still answers: %+v", a)
+	}
+}
+
+func TestDocumentIDsWithSlashes(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	var doc DocumentResponse
+	for _, path := range []string{"/v1/documents/docs/config.md", "/v1/documents/docs%2Fconfig.md"} {
+		if code := h.json("GET", path, nil, &doc); code != 200 || doc.ID != "docs/config.md" {
+			t.Fatalf("%s: %d %+v", path, code, doc)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	big := `{"question": "` + strings.Repeat("a", 2<<20) + `"}`
+	cases := []struct {
+		name, method, path, ctype, body string
+		status                          int
+		code                            string
+	}{
+		{"empty question", "POST", "/v1/ask", "application/json", `{"question": "  "}`, 400, "empty_question"},
+		{"unknown field", "POST", "/v1/ask", "application/json", `{"question": "x", "temperature": 2}`, 400, "unknown_field"},
+		{"bad json", "POST", "/v1/ask", "application/json", `{"question": `, 400, "invalid_json"},
+		{"wrong type", "POST", "/v1/ask", "application/json", `{"question": 5}`, 400, "invalid_field"},
+		{"trailing data", "POST", "/v1/ask", "application/json", `{"question": "x"} {}`, 400, "invalid_json"},
+		{"empty body", "POST", "/v1/ask", "application/json", ``, 400, "empty_body"},
+		{"oversized", "POST", "/v1/ask", "application/json", big, 413, "body_too_large"},
+		{"content type", "POST", "/v1/ask", "text/plain", `{"question": "x"}`, 415, "unsupported_media_type"},
+		{"long question", "POST", "/v1/ask", "application/json", `{"question": "` + strings.Repeat("a", 3000) + `"}`, 400, "question_too_long"},
+		{"bad k", "POST", "/v1/ask", "application/json", `{"question": "x", "k": -1}`, 400, "invalid_k"},
+		{"bad budget", "POST", "/v1/ask", "application/json", `{"question": "x", "budget": 99999999}`, 400, "invalid_budget"},
+		{"bad policy", "POST", "/v1/ask", "application/json", `{"question": "x", "policy": "random"}`, 400, "invalid_policy"},
+		{"bad retrieval", "POST", "/v1/ask", "application/json", `{"question": "x", "retrieval": "magic"}`, 400, "unknown_retrieval"},
+		{"bad collection", "POST", "/v1/ask", "application/json", `{"question": "x", "collection": "../x"}`, 400, "invalid_collection"},
+		{"missing collection", "POST", "/v1/search", "application/json", `{"query": "x", "collection": "nope"}`, 404, "collection_not_found"},
+		{"empty query", "POST", "/v1/search", "application/json", `{"query": ""}`, 400, "empty_query"},
+		{"no documents", "POST", "/v1/documents", "application/json", `{"documents": []}`, 400, "no_documents"},
+		{"empty text", "POST", "/v1/documents", "application/json", `{"documents": [{"id": "a", "text": " "}]}`, 400, "empty_text"},
+		{"bad id", "POST", "/v1/documents", "application/json", `{"documents": [{"id": "a\u0001", "text": "x"}]}`, 400, "invalid_id"},
+		{"no files", "POST", "/v1/documents", "multipart/form-data; boundary=x", "--x--\r\n", 400, "no_files"},
+		{"bad paging", "GET", "/v1/documents?limit=0", "", "", 400, "invalid_paging"},
+		{"missing doc", "GET", "/v1/documents/nope", "", "", 404, "not_found"},
+		{"no route", "GET", "/v2/anything", "", "", 404, "not_found"},
+		{"bad method", "PUT", "/v1/ask", "", "", 405, "method_not_allowed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := h.do(c.method, c.path, c.ctype, strings.NewReader(c.body))
+			var e errorBody
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || w.Code != c.status || e.Error.Code != c.code || e.Error.Message == "" {
+				t.Fatalf("got %d %s, want %d %s", w.Code, w.Body.String(), c.status, c.code)
+			}
+		})
+	}
+	// Nothing stored was lost to the bad requests.
+	col, _ := h.store.Collection("default", false)
+	if recs, total, _ := col.Documents(context.Background(), 0, 10); total != 3 || len(recs) != 3 {
+		t.Fatalf("after bad requests: %d documents", total)
+	}
+}
+
+func TestUploadTooLarge(t *testing.T) {
+	h := newHarness(t, nil)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "big.txt")
+	_, _ = fw.Write(bytes.Repeat([]byte("word "), 300_000))
+	mw.Close()
+	w := h.do("POST", "/v1/documents", mw.FormDataContentType(), &buf)
+	if w.Code != 413 || !strings.Contains(w.Body.String(), "upload_too_large") {
+		t.Fatalf("got %d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestHealth(t *testing.T) {
+	h := newHarness(t, nil)
+	var r map[string]any
+	if code := h.json("GET", "/healthz", nil, &r); code != 200 || r["status"] != "ok" {
+		t.Fatalf("healthz %d %v", code, r)
+	}
+	if code := h.json("GET", "/readyz", nil, &r); code != 200 || r["status"] != "ready" {
+		t.Fatalf("readyz %d %v", code, r)
+	}
+	checks := r["checks"].(map[string]any)
+	if !strings.Contains(checks["lm"].(string), "evidence") {
+		t.Fatalf("readyz does not report evidence mode: %v", checks)
+	}
+}

@@ -1,0 +1,86 @@
+package corpus
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSentences(t *testing.T) {
+	text := "Dr. Smith met J. R. R. Tolkien in 1950. They talked! Did it rain? \"Yes.\" The U.S. team won.\n\nA heading\nNext line."
+	var got []string
+	for _, s := range Sentences(text) {
+		got = append(got, text[s.Start:s.End])
+	}
+	want := []string{"Dr. Smith met J. R. R. Tolkien in 1950.", "They talked!", "Did it rain?", "\"Yes.\"", "The U.S. team won.", "A heading\nNext line."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestChunkerOnSentenceBoundaries(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 60; i++ {
+		b.WriteString("This sentence has exactly seven words here. ")
+	}
+	d := Document{ID: "doc", Title: "T", Text: b.String()}
+	ps := Chunker{Words: 50}.Split(d)
+	if len(ps) < 8 || len(ps) > 9 {
+		t.Fatalf("%d passages from 420 words at 50 words each", len(ps))
+	}
+	for i, p := range ps {
+		if p.ID != PassageID("doc", i) || p.Ordinal != i || p.DocID != "doc" {
+			t.Errorf("passage %d has id %q ordinal %d", i, p.ID, p.Ordinal)
+		}
+		if d.Text[p.Start:p.End] != p.Text {
+			t.Errorf("passage %d offsets do not match its text", i)
+		}
+		if !strings.HasSuffix(p.Text, "here.") || !strings.HasPrefix(p.Text, "This") {
+			t.Errorf("passage %d does not sit on sentence boundaries: %q", i, p.Text)
+		}
+		if n := len(strings.Fields(p.Text)); n > 63 {
+			t.Errorf("passage %d has %d words", i, n)
+		}
+	}
+}
+
+func TestChunkerOverlap(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		b.WriteString("One two three four five. ")
+	}
+	d := Document{ID: "d", Text: b.String()}
+	plain := Chunker{Words: 20}.Split(d)
+	over := Chunker{Words: 20, Overlap: 10}.Split(d)
+	if len(over) <= len(plain) {
+		t.Fatalf("overlap gave %d passages, no overlap %d", len(over), len(plain))
+	}
+	for i := 1; i < len(over); i++ {
+		if over[i].Start >= over[i-1].End {
+			t.Fatalf("passage %d starts at %d, after the previous end %d: no overlap", i, over[i].Start, over[i-1].End)
+		}
+		if over[i].Start <= over[i-1].Start {
+			t.Fatalf("passage %d does not move forward", i)
+		}
+	}
+}
+
+func TestChunkerCutsRunOnText(t *testing.T) {
+	d := Document{ID: "d", Text: strings.Repeat("word ", 1000)}
+	ps := Chunker{Words: 100}.Split(d)
+	if len(ps) < 5 {
+		t.Fatalf("a 1000-word sentence gave %d passages", len(ps))
+	}
+	for _, p := range ps {
+		if n := len(strings.Fields(p.Text)); n > 200 {
+			t.Fatalf("passage of %d words", n)
+		}
+	}
+}
+
+func TestPrechunkedStaysWhole(t *testing.T) {
+	d := Document{ID: "p", Text: strings.Repeat("Long sentence goes on. ", 100), Prechunked: true}
+	ps := Chunker{Words: 10}.Split(d)
+	if len(ps) != 1 || ps[0].ID != "p#0" {
+		t.Fatalf("prechunked document split into %d passages", len(ps))
+	}
+}

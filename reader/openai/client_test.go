@@ -1,0 +1,140 @@
+package openai_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
+)
+
+var prompt = reader.Prompt{Messages: []reader.Message{
+	{Role: "system", Content: "Answer."},
+	{Role: "user", Content: "Passages:\n<passage id=\"1\" title=\"T\">\nThe sky is blue. It is day.\n</passage>\n\nQuestion: What colour is the sky?"},
+}}
+
+func client(t *testing.T, url, model string, api openai.API, timeout time.Duration) *openai.Client {
+	t.Helper()
+	c, err := openai.New(openai.Config{URL: url, Model: model, API: api, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func lmCode(err error) string {
+	var le *reader.LMError
+	if errors.As(err, &le) {
+		return le.Code
+	}
+	return ""
+}
+
+func TestGenerateBothAPIs(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	for _, api := range []openai.API{openai.Chat, openai.Completions} {
+		g, err := client(t, srv.URL, "m", api, 5*time.Second).Generate(context.Background(), reader.Generation{Prompt: prompt, MaxTokens: 20})
+		if err != nil {
+			t.Fatalf("%s: %v", api, err)
+		}
+		if g.Text != "The sky is blue. [1]" || g.CompletionTokens == 0 || g.FinishReason != "stop" {
+			t.Fatalf("%s: got %+v", api, g)
+		}
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	for _, api := range []openai.API{openai.Chat, openai.Completions} {
+		var deltas []string
+		g, err := client(t, srv.URL+"/v1/", "m", api, 5*time.Second).Generate(context.Background(), reader.Generation{
+			Prompt: prompt, OnDelta: func(d string) error { deltas = append(deltas, d); return nil }})
+		if err != nil {
+			t.Fatalf("%s: %v", api, err)
+		}
+		if len(deltas) < 3 || strings.Join(deltas, "") != g.Text || g.Text != "The sky is blue. [1]" {
+			t.Fatalf("%s: deltas %q, text %q", api, deltas, g.Text)
+		}
+		if g.PromptTokens == 0 {
+			t.Errorf("%s: usage not read from the stream", api)
+		}
+	}
+}
+
+func TestRetriesOn429And5xx(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	srv.Fail(2, http.StatusServiceUnavailable, `{"error":{"message":"overloaded"}}`)
+	g, err := client(t, srv.URL, "m", openai.Chat, 10*time.Second).Generate(context.Background(), reader.Generation{Prompt: prompt})
+	if err != nil || g.Text == "" || srv.Requests.Load() != 3 {
+		t.Fatalf("after two 503s: err %v, %d requests", err, srv.Requests.Load())
+	}
+	srv.Fail(5, http.StatusTooManyRequests, `{"error":{"message":"slow down"}}`)
+	_, err = client(t, srv.URL, "m", openai.Chat, 10*time.Second).Generate(context.Background(), reader.Generation{Prompt: prompt})
+	if lmCode(err) != reader.CodeLMRateLimited {
+		t.Fatalf("persistent 429: %v", err)
+	}
+	if got := srv.Requests.Load(); got != 6 { // 3 before, then 1 + 2 retries
+		t.Fatalf("%d requests in all; retries are not bounded to 2", got)
+	}
+}
+
+func TestErrorsAreClassified(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	ctx := context.Background()
+	g := reader.Generation{Prompt: prompt}
+
+	if _, err := client(t, srv.URL, "other", openai.Chat, 5*time.Second).Generate(ctx, g); lmCode(err) != reader.CodeLMUnknownModel {
+		t.Errorf("unknown model: %v", err)
+	}
+	srv.Fail(1, http.StatusBadRequest, `{"error":{"message":"This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."}}`)
+	if _, err := client(t, srv.URL, "m", openai.Chat, 5*time.Second).Generate(ctx, g); lmCode(err) != reader.CodeLMContextOverflow {
+		t.Errorf("context overflow: %v", err)
+	}
+	srv.SetMalformed(true)
+	if _, err := client(t, srv.URL, "m", openai.Chat, 5*time.Second).Generate(ctx, g); lmCode(err) != reader.CodeLMBadResponse {
+		t.Errorf("malformed: %v", err)
+	}
+	srv.SetMalformed(false)
+
+	srv.SetCutStream(true)
+	g.OnDelta = func(string) error { return nil }
+	if _, err := client(t, srv.URL, "m", openai.Chat, 5*time.Second).Generate(ctx, g); lmCode(err) != reader.CodeLMBadResponse {
+		t.Errorf("cut stream: %v", err)
+	}
+	srv.SetCutStream(false)
+
+	srv.SetDelay(2 * time.Second)
+	start := time.Now()
+	_, err := client(t, srv.URL, "m", openai.Chat, 200*time.Millisecond).Generate(ctx, reader.Generation{Prompt: prompt})
+	if lmCode(err) != reader.CodeLMTimeout || time.Since(start) > time.Second {
+		t.Errorf("timeout: %v after %s", err, time.Since(start))
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens here now
+	_, err := client(t, "http://"+addr, "m", openai.Chat, 5*time.Second).Generate(context.Background(), reader.Generation{Prompt: prompt})
+	if lmCode(err) != reader.CodeLMUnreachable || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("unreachable: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, cfg := range []openai.Config{{Model: "m"}, {URL: "http://x"}, {URL: "http://x", Model: "m", API: "rpc"}} {
+		if _, err := openai.New(cfg); err == nil {
+			t.Errorf("config %+v accepted", cfg)
+		}
+	}
+}
