@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 )
 
@@ -118,22 +117,15 @@ func LoadQAMix(ctx context.Context, dataDir string) (*QAMix, error) {
 		if st.Skipped > 0 {
 			return nil, fmt.Errorf("%s: %d malformed records, first: %s", path, st.Skipped, st.Problems[0])
 		}
-		if err := openEach(path, func(r io.Reader) error { return step.qs(ctx, r, path, addQ) }); err != nil {
+		r, err := Open(path)
+		if err != nil {
+			return nil, err
+		}
+		err = step.qs(ctx, r, path, addQ)
+		r.Close()
+		if err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
-}
-
-func openEach(path string, fn func(io.Reader) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := maybeGunzip(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return fn(r)
 }

@@ -164,3 +164,20 @@ func eachLine(ctx context.Context, r io.Reader, name string, st *Stats, fn func(
 func isBlank(b []byte) bool {
 	return len(bytes.TrimSpace(b)) == 0
 }
+
+// Open opens a file for reading, gunzipping it when it is gzip.
+func Open(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := maybeGunzip(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{r, f}, nil
+}

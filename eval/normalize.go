@@ -86,3 +86,11 @@ func HasAnswer(text string, answers []string) bool {
 	m, _ := NewAnswerMatcher(answers, false)
 	return m.Match(text)
 }
+
+// StripCitations removes passage citations such as "[2]" or "[1, 3]" from
+// a generated answer before it is scored.
+func StripCitations(s string) string {
+	return strings.TrimSpace(citations.ReplaceAllString(s, ""))
+}
+
+var citations = regexp.MustCompile(`\s*\[\s*\d+\s*(?:[,;]\s*\d+\s*)*\]`)

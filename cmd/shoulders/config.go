@@ -116,7 +116,10 @@ type app struct {
 	ingester *index.Ingester
 }
 
-func (c *config) open() (*app, error) {
+func (c *config) open() (*app, error) { return c.openAt(c.DataDir) }
+
+// openAt wires the pipeline over the store in dir.
+func (c *config) openAt(dir string) (*app, error) {
 	if err := corpus.ValidateCollection(c.Collection); err != nil {
 		return nil, err
 	}
@@ -127,7 +130,7 @@ func (c *config) open() (*app, error) {
 	if c.LMContext <= c.AnswerReserve {
 		return nil, fmt.Errorf("LM context (%d tokens) must be larger than the answer reserve (%d)", c.LMContext, c.AnswerReserve)
 	}
-	store, err := index.OpenStore(c.DataDir, index.Options{TitleBoost: c.TitleBoost})
+	store, err := index.OpenStore(dir, index.Options{TitleBoost: c.TitleBoost})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/shoulders-qa/shoulders/eval"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/retriever"
+	"github.com/spf13/cobra"
+)
+
+type evalFlags struct {
+	spec       eval.DatasetSpec
+	retrievers []string
+	reranker   string
+	budgets    []int
+	sample     int
+	seed       uint64
+	workers    int
+	out        string
+	lmBudget   int
+	quiet      bool
+}
+
+func evalCmd(cfg *config) *cobra.Command {
+	f := &evalFlags{}
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Measure retrieval, packing and answers on a benchmark",
+		Long: `Measure the pipeline on a benchmark and write result.json, report.md and
+report.html (with plots) to --out.
+
+Datasets: qamix (SQuAD dev + NQ oracle, with its fixed train/dev split),
+squad, nq (NQ oracle), nq-open, dpr-nq, dpr-trivia, dpr-wq, dpr-curated,
+dpr-squad (these need --corpus: their Wikipedia passages are not in the
+shared data), scifact, and beir (--corpus, --queries, --qrels).
+
+Question-answering sets report DPR top-k accuracy (k = 1..100) and answer
+recall within each token budget; with an LM configured also exact match and
+F1. BEIR sets report nDCG@10, recall@100 and MRR@10. The corpus is indexed
+once and cached under the data folder.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runEval(cmd.Context(), cfg, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.spec.Name, "dataset", "qamix", "dataset: "+strings.Join(eval.DatasetNames, ", "))
+	fl.StringVar(&f.spec.Split, "split", "", "split: train, dev, test or all (default: the dataset's evaluation split)")
+	fl.StringVar(&f.spec.Shared, "shared", env("SHOULDERS_SHARED_DATA", "../shared/data"), "shared benchmark data folder (SHOULDERS_SHARED_DATA)")
+	fl.StringSliceVar(&f.spec.Corpus, "corpus", nil, "passage corpus files (required for nq-open, dpr-* and beir)")
+	fl.StringVar(&f.spec.Questions, "questions", "", "questions file replacing the dataset's")
+	fl.StringVar(&f.spec.Queries, "queries", "", "BEIR queries file")
+	fl.StringVar(&f.spec.Qrels, "qrels", "", "BEIR relevance judgments (TREC or BEIR TSV)")
+	fl.StringSliceVar(&f.retrievers, "retriever", []string{"bm25"}, "retrievers to compare, comma-separated")
+	fl.StringVar(&f.reranker, "reranker", "none", "re-ranker: none or a model file")
+	fl.IntSliceVar(&f.budgets, "budgets", eval.Budgets, "token budgets for answer recall")
+	fl.IntVar(&f.sample, "sample", 0, "evaluate this many questions, drawn with --seed (0: all)")
+	fl.Uint64Var(&f.seed, "seed", 1, "sampling seed")
+	fl.IntVar(&f.workers, "workers", 2, "questions evaluated in parallel")
+	fl.StringVar(&f.out, "out", "out/eval", "folder for result.json, report.md and report.html")
+	fl.IntVar(&f.lmBudget, "lm-budget", 1024, "passage budget of the LM's context for EM/F1, tokens")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bars")
+	return cmd
+}
+
+// evalTokens is the counter of evaluation: cl100k_base unless the LM's own
+// tokenizer is configured, so figures are comparable across machines.
+func evalTokens(cfg *config) reader.TokenCounter {
+	if cfg.Tokenizer == "" && cfg.LMModel == "" {
+		return reader.NewTokenCounter("", "cl100k_base")
+	}
+	return reader.NewTokenCounter(cfg.LMModel, cfg.Tokenizer)
+}
+
+func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
+	ds, err := eval.LoadDataset(ctx, f.spec)
+	if err != nil {
+		return err
+	}
+	ds.Sample(f.sample, f.seed)
+	if f.reranker != "none" && f.reranker != "" {
+		return fmt.Errorf("re-ranker %q: no re-ranker is available in this build", f.reranker)
+	}
+	a, err := cfg.openAt(filepath.Join(cfg.DataDir, "eval"))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	col := "eval-" + ds.Name
+	fig, cached, err := a.index(ctx, col, ds.Corpus, f.quiet)
+	if err != nil {
+		return err
+	}
+	if cached {
+		fmt.Fprintf(os.Stderr, "using the cached index of %s (%d passages)\n", ds.Name, fig.Passages)
+	}
+	rep := &eval.Report{Title: "Shoulders evaluation: " + ds.Name, Date: time.Now().UTC(), Machine: eval.ThisMachine(),
+		Command: "shoulders " + strings.Join(os.Args[1:], " ")}
+	if !cached {
+		rep.Ingest = append(rep.Ingest, fig)
+	}
+	for _, name := range f.retrievers {
+		rank, err := a.ranker(name, col, f.workers)
+		if err != nil {
+			return err
+		}
+		if ds.IsBEIR() {
+			bar := newBar(len(ds.Qrels), "eval "+ds.Name+" "+name, f.quiet)
+			run := eval.BEIRRun{Dataset: ds.Name, Split: ds.Split, Ranker: name, Rank: rank, Workers: f.workers,
+				Progress: func(int) { _ = bar.Add(1) }}
+			res, err := run.Run(ctx, ds.Queries, ds.Qrels)
+			_ = bar.Finish()
+			if err != nil {
+				return err
+			}
+			rep.BEIR = append(rep.BEIR, res)
+			continue
+		}
+		bar := newBar(len(ds.Questions), "eval "+ds.Name+" "+name, f.quiet)
+		run := eval.QARun{Dataset: ds.Name, Split: ds.Split, Ranker: name, Rank: rank, Tokens: evalTokens(cfg),
+			Budgets: f.budgets, Policy: a.reader.Config.Policy, LM: a.reader.LM, LMBudget: f.lmBudget,
+			Workers: f.workers, Progress: func(int) { _ = bar.Add(1) }}
+		res, err := run.Run(ctx, ds.Questions)
+		_ = bar.Finish()
+		if err != nil {
+			return err
+		}
+		rep.QA = append(rep.QA, res)
+		if res.Note != "" && name == f.retrievers[0] {
+			rep.Notes = append(rep.Notes, "Note: "+res.Note+".")
+		}
+	}
+	if err := writeReport(f.out, rep, "report"); err != nil {
+		return err
+	}
+	fmt.Print(rep.Markdown())
+	fmt.Fprintf(os.Stderr, "wrote %s\n", filepath.Join(f.out, "report.html"))
+	return nil
+}
+
+func newBar(n int, desc string, quiet bool) *progressbar.ProgressBar {
+	return progressbar.NewOptions(n, progressbar.OptionSetDescription(desc), progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowCount(), progressbar.OptionSetVisibility(!quiet), progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+}
+
+// index makes sure the collection holds the corpus, with a progress bar.
+func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet bool) (eval.IngestFigure, bool, error) {
+	in := *a.ingester
+	bar := progressbar.NewOptions64(index.TotalSize(srcs), progressbar.OptionSetDescription("index "+col),
+		progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowBytes(true), progressbar.OptionSetVisibility(!quiet),
+		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	in.Progress = func(b int64, _ int) { _ = bar.Set64(b) }
+	fig, cached, err := eval.EnsureIndexed(ctx, a.store, col, srcs, &in, nil)
+	_ = bar.Finish()
+	return fig, cached, err
+}
+
+// ranker turns a retrieval mode into an eval.Ranker over collection col.
+func (a *app) ranker(name, col string, _ int) (eval.Ranker, error) {
+	if _, ok := a.reader.Retrievers[name]; !ok {
+		return nil, fmt.Errorf("unknown retriever %q (available: %s)", name, strings.Join(a.reader.Modes(), ", "))
+	}
+	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
+		t := time.Now()
+		cands, _, err := a.reader.Retrieve(ctx, reader.Request{Question: q, Collection: col, Retrieval: name, K: 100})
+		return cands, map[string]float64{"retrieve": float64(time.Since(t).Microseconds()) / 1000}, err
+	}, nil
+}
+
+func writeReport(dir string, rep *eval.Report, base string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	full, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "result.json"), full, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, base+".md"), []byte(rep.Markdown()), 0o644); err != nil {
+		return err
+	}
+	page, err := rep.HTML()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, base+".html"), []byte(page), 0o644)
+}

@@ -1,0 +1,285 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// A Ranker produces the ordered candidates of a question, reporting the
+// milliseconds spent in each stage (retrieve, fuse, rerank).
+type Ranker func(ctx context.Context, question string) ([]retriever.Candidate, map[string]float64, error)
+
+// QARun measures a ranker on questions with gold answers.
+type QARun struct {
+	Dataset string
+	Split   string
+	Ranker  string
+	Rank    Ranker
+	// Tokens counts passage tokens for packing.
+	Tokens  reader.TokenCounter
+	Budgets []int
+	Policy  reader.Policy
+	// LM, when set, answers from the context packed at LMBudget tokens and
+	// the run reports exact match and F1.
+	LM       reader.LM
+	LMBudget int
+	Workers  int
+	// Progress is called after each question with the number done.
+	Progress func(done int)
+}
+
+// QAMetrics are the figures of one subset of questions.
+type QAMetrics struct {
+	N int `json:"n"`
+	// TopK maps k to DPR top-k accuracy, percent.
+	TopK map[int]float64 `json:"top_k"`
+	// Recall maps a token budget to answer recall within it, percent.
+	Recall map[int]float64 `json:"recall_at_budget"`
+	// Packed maps a token budget to the mean number of passages packed.
+	Packed map[int]float64 `json:"packed_at_budget"`
+	EM     *float64        `json:"em,omitempty"`
+	F1     *float64        `json:"f1,omitempty"`
+}
+
+// QAResult is the outcome of a QARun.
+type QAResult struct {
+	Dataset string                    `json:"dataset"`
+	Split   string                    `json:"split"`
+	Ranker  string                    `json:"ranker"`
+	Subsets map[string]*QAMetrics     `json:"subsets"`
+	Latency map[string]LatencySummary `json:"latency"`
+	// LMTokens counts the LM's prompt and completion tokens, summed.
+	LMTokens  map[string]int `json:"lm_tokens,omitempty"`
+	Note      string         `json:"note,omitempty"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+	// Samples keeps every stage latency, for histograms.
+	Samples map[string][]float64 `json:"-"`
+}
+
+type qaOutcome struct {
+	subset   string
+	first    int
+	inBudget []bool
+	packed   []int
+	em, f1   float64
+	answered bool
+	stages   map[string]float64
+	lmIn     int
+	lmOut    int
+}
+
+// Run evaluates every question, in parallel, and aggregates by subset;
+// "all" covers every question.
+func (r QARun) Run(ctx context.Context, qs []corpus.Question) (*QAResult, error) {
+	start := time.Now()
+	workers := r.Workers
+	if workers <= 0 {
+		workers = 2
+	}
+	budgets := r.Budgets
+	if budgets == nil {
+		budgets = Budgets
+	}
+	out := make([]qaOutcome, len(qs))
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var done int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				o, err := r.one(ctx, qs[i], budgets)
+				if err != nil {
+					errs <- fmt.Errorf("question %s: %w", qs[i].ID, err)
+					cancel()
+					return
+				}
+				out[i] = o
+				mu.Lock()
+				done++
+				if r.Progress != nil {
+					r.Progress(done)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range qs {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := r.aggregate(out, budgets)
+	res.ElapsedMS = ms(time.Since(start))
+	return res, nil
+}
+
+func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOutcome, error) {
+	o := qaOutcome{subset: q.Subset, stages: map[string]float64{}}
+	m, err := NewAnswerMatcher(q.Answers, q.Regex)
+	if err != nil {
+		return o, err
+	}
+	t0 := time.Now()
+	cands, stages, err := r.Rank(ctx, q.Text)
+	if err != nil {
+		return o, err
+	}
+	for k, v := range stages {
+		o.stages[k] = v
+	}
+	if len(stages) == 0 {
+		o.stages["retrieve"] = ms(time.Since(t0))
+	}
+	has := make([]bool, len(cands))
+	for i, c := range cands {
+		has[i] = m.Match(c.Passage.Text)
+	}
+	o.first = FirstHit(len(cands), func(i int) bool { return has[i] })
+	idx := map[string]int{}
+	for i, c := range cands {
+		idx[c.Passage.ID] = i
+	}
+	var lmPacking reader.Packing
+	for _, b := range budgets {
+		t := time.Now()
+		p := reader.Pack(cands, b, r.Tokens, r.Policy)
+		if b == budgets[len(budgets)-1] {
+			o.stages["pack"] = ms(time.Since(t))
+		}
+		hit := false
+		for _, pk := range p.Packed {
+			if has[idx[pk.Passage.ID]] {
+				hit = true
+				break
+			}
+		}
+		o.inBudget = append(o.inBudget, hit)
+		o.packed = append(o.packed, len(p.Packed))
+		if b == r.LMBudget {
+			lmPacking = p
+		}
+	}
+	if r.LM != nil {
+		if r.LMBudget > 0 && lmPacking.Budget == 0 {
+			lmPacking = reader.Pack(cands, r.LMBudget, r.Tokens, r.Policy)
+		}
+		t := time.Now()
+		g, err := r.LM.Generate(ctx, reader.Generation{Prompt: reader.BuildPrompt(q.Text, lmPacking.Packed), MaxTokens: 64})
+		if err != nil {
+			return o, err
+		}
+		o.stages["lm"] = ms(time.Since(t))
+		ans := StripCitations(g.Text)
+		o.em, o.f1, o.answered = ExactMatch(ans, q.Answers), F1(ans, q.Answers), true
+		o.lmIn, o.lmOut = g.PromptTokens, g.CompletionTokens
+	}
+	return o, nil
+}
+
+func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
+	res := &QAResult{Dataset: r.Dataset, Split: r.Split, Ranker: r.Ranker, Subsets: map[string]*QAMetrics{}, Latency: map[string]LatencySummary{}}
+	groups := map[string][]qaOutcome{"all": out}
+	for _, o := range out {
+		if o.subset != "" {
+			groups[o.subset] = append(groups[o.subset], o)
+		}
+	}
+	if len(groups) == 2 { // one named subset: it is "all"
+		for k := range groups {
+			if k != "all" {
+				delete(groups, k)
+			}
+		}
+	}
+	for name, g := range groups {
+		m := &QAMetrics{N: len(g), TopK: map[int]float64{}, Recall: map[int]float64{}, Packed: map[int]float64{}}
+		firsts := make([]int, len(g))
+		for i, o := range g {
+			firsts[i] = o.first
+		}
+		for _, k := range TopKs {
+			m.TopK[k] = TopKAccuracy(firsts, k)
+		}
+		for bi, b := range budgets {
+			flags := make([]bool, len(g))
+			packed := make([]float64, len(g))
+			for i, o := range g {
+				flags[i] = o.inBudget[bi]
+				packed[i] = float64(o.packed[bi])
+			}
+			m.Recall[b] = Share(flags)
+			m.Packed[b] = Mean(packed)
+		}
+		if r.LM != nil {
+			var ems, f1s []float64
+			for _, o := range g {
+				ems = append(ems, 100*o.em)
+				f1s = append(f1s, 100*o.f1)
+			}
+			em, f1 := Mean(ems), Mean(f1s)
+			m.EM, m.F1 = &em, &f1
+		}
+		res.Subsets[name] = m
+	}
+	stages := map[string][]float64{}
+	for _, o := range out {
+		for k, v := range o.stages {
+			stages[k] = append(stages[k], v)
+		}
+		if r.LM != nil {
+			if res.LMTokens == nil {
+				res.LMTokens = map[string]int{}
+			}
+			res.LMTokens["prompt"] += o.lmIn
+			res.LMTokens["completion"] += o.lmOut
+		}
+	}
+	for k, v := range stages {
+		res.Latency[k] = Summarize(v)
+	}
+	res.Samples = stages
+	if r.LM == nil {
+		res.Note = "no LM configured: exact match and F1 need an LM (set SHOULDERS_LM_URL); retrieval and packing metrics only"
+	}
+	return res
+}
+
+// SubsetNames lists a result's subsets with "all" first.
+func (r *QAResult) SubsetNames() []string {
+	var out []string
+	for k := range r.Subsets {
+		if k != "all" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return append([]string{"all"}, out...)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
