@@ -13,7 +13,7 @@ import (
 
 // schemaVersion changes whenever indexing changes what a cached index
 // holds, so stale caches are rebuilt.
-const schemaVersion = "bleve-body-v1"
+const schemaVersion = "bleve-body-v2"
 
 // Fingerprint identifies a corpus and how it is indexed: file names,
 // sizes and modification times, the chunker settings and schema version.

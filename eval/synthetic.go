@@ -33,7 +33,10 @@ func (s *Synthetic) init() {
 	// Pronounceable pseudo-words of 2 to 5 syllables; distinct by index.
 	syll := []string{"ka", "lo", "mi", "ter", "an", "dus", "ve", "ri", "on", "sa", "pel", "gu", "tho", "ne", "xi", "bar", "ul", "fen", "co", "da"}
 	s.vocab = make([]string, s.Vocabulary)
-	for i := range s.vocab {
+	// The most frequent ranks are English function words, as in real
+	// text, so the analyzer's stop list removes them as it would there.
+	copy(s.vocab, functionWords)
+	for i := len(functionWords); i < len(s.vocab); i++ {
 		var b strings.Builder
 		n := i
 		for {
@@ -44,7 +47,7 @@ func (s *Synthetic) init() {
 			}
 		}
 		if b.Len() < 4 {
-			b.WriteString("en")
+			b.WriteString("ven")
 		}
 		s.vocab[i] = b.String()
 	}
@@ -110,3 +113,8 @@ func (s *Synthetic) WriteBEIR(w io.Writer, n int) error {
 	}
 	return nil
 }
+
+// functionWords are the commonest English words, most frequent first.
+var functionWords = strings.Fields(`the of and to a in is that for it as was with be by on not he
+this are or his from at which but have an had they you were their one all we can her has there
+been if more when will would who so no`)

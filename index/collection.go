@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/shoulders-qa/shoulders/corpus"
 )
 
@@ -65,19 +66,54 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 
 func (c *Collection) close() error { return c.idx.Close() }
 
-func docKey(id string) []byte { return []byte("doc\x00" + id) }
-
 // Record returns the stored record of a document.
 func (c *Collection) Record(id string) (DocRecord, error) {
-	var r DocRecord
-	b, err := c.idx.GetInternal(docKey(id))
+	recs, err := c.records(context.Background(), []string{id})
 	if err != nil {
-		return r, err
+		return DocRecord{}, err
 	}
-	if b == nil {
+	r, ok := recs[id]
+	if !ok {
 		return r, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	return r, json.Unmarshal(b, &r)
+	return r, nil
+}
+
+// records fetches the records of documents, by ID; unknown ones are absent.
+// Records are stored fields of each document's first passage, written in
+// the same batch as its passages, so the two never disagree. (Bleve's
+// internal key-values would rewrite every record on every batch.)
+func (c *Collection) records(ctx context.Context, ids []string) (map[string]DocRecord, error) {
+	first := make([]string, len(ids))
+	for i, id := range ids {
+		first[i] = corpus.PassageID(id, 0)
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(first), len(first), 0, false)
+	req.Fields = recordFields
+	res, err := c.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]DocRecord, len(res.Hits))
+	for _, h := range res.Hits {
+		r := record(h.Fields)
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+var recordFields = []string{fieldDocID, fieldTitle, fieldSource, fieldPassages, fieldChars, fieldMeta, fieldUpdated}
+
+func record(f map[string]interface{}) DocRecord {
+	str := func(k string) string { s, _ := f[k].(string); return s }
+	num := func(k string) int { n, _ := f[k].(float64); return int(n) }
+	r := DocRecord{ID: str(fieldDocID), Title: str(fieldTitle), Source: str(fieldSource),
+		Passages: num(fieldPassages), Chars: num(fieldChars)}
+	if m := str(fieldMeta); m != "" {
+		_ = json.Unmarshal([]byte(m), &r.Metadata)
+	}
+	r.Updated, _ = time.Parse(time.RFC3339Nano, str(fieldUpdated))
+	return r
 }
 
 // An Entry is a document with its passages, ready to be stored.
@@ -95,38 +131,41 @@ func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	b := c.idx.NewBatch()
-	pending := map[string]int{} // passages written earlier in this batch
-	now := time.Now().UTC()
+	ids := make([]string, 0, len(entries))
 	for _, e := range entries {
-		prev, ok := pending[e.Doc.ID]
-		if !ok {
-			if r, err := c.Record(e.Doc.ID); err == nil {
-				prev = r.Passages
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
+		ids = append(ids, e.Doc.ID)
+	}
+	stored, err := c.records(ctx, ids)
+	if err != nil {
+		return err
+	}
+	b := c.idx.NewBatch()
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, e := range entries {
 		for _, p := range e.Passages {
-			if err := b.Index(p.ID, bleveDoc{
+			d := bleveDoc{
 				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: p.Title + "\n" + p.Text, Source: p.Source,
 				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End),
-			}); err != nil {
+			}
+			if p.Ordinal == 0 {
+				d.Passages, d.Chars, d.Updated = float64(len(e.Passages)), float64(len(e.Doc.Text)), now
+				if len(e.Doc.Metadata) > 0 {
+					m, err := json.Marshal(e.Doc.Metadata)
+					if err != nil {
+						return err
+					}
+					d.Meta = string(m)
+				}
+			}
+			if err := b.Index(p.ID, d); err != nil {
 				return err
 			}
 		}
-		for ord := len(e.Passages); ord < prev; ord++ {
+		for ord := len(e.Passages); ord < stored[e.Doc.ID].Passages; ord++ {
 			b.Delete(corpus.PassageID(e.Doc.ID, ord))
 		}
-		pending[e.Doc.ID] = len(e.Passages)
-		rec, err := json.Marshal(DocRecord{
-			ID: e.Doc.ID, Title: e.Doc.Title, Source: e.Doc.Source, Metadata: e.Doc.Metadata,
-			Passages: len(e.Passages), Chars: len(e.Doc.Text), Updated: now,
-		})
-		if err != nil {
-			return err
-		}
-		b.SetInternal(docKey(e.Doc.ID), rec)
+		// A later entry for the same document in this batch replaces this one.
+		stored[e.Doc.ID] = DocRecord{Passages: max(len(e.Passages), stored[e.Doc.ID].Passages)}
 	}
 	return c.idx.Batch(b)
 }
@@ -146,7 +185,6 @@ func (c *Collection) Delete(ctx context.Context, id string) (DocRecord, error) {
 	for ord := 0; ord < r.Passages; ord++ {
 		b.Delete(corpus.PassageID(id, ord))
 	}
-	b.DeleteInternal(docKey(id))
 	return r, c.idx.Batch(b)
 }
 

@@ -18,6 +18,12 @@ const (
 	fieldOrdinal = "ordinal"
 	fieldStart   = "start"
 	fieldEnd     = "end"
+	// The document's record rides on its first passage (ordinal 0):
+	// stored, never indexed.
+	fieldPassages = "doc_passages"
+	fieldChars    = "doc_chars"
+	fieldMeta     = "doc_metadata"
+	fieldUpdated  = "doc_updated"
 )
 
 func init() {
@@ -62,7 +68,11 @@ func passageMapping() *mapping.IndexMappingImpl {
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fieldDocID, keywordField(true))
 	dm.AddFieldMappingsAt(fieldTitle, text())
-	dm.AddFieldMappingsAt(fieldText, text())
+	// Text is searched through body; indexing it on its own as well
+	// would analyze every passage twice.
+	stored := text()
+	stored.Index = false
+	dm.AddFieldMappingsAt(fieldText, stored)
 	body := text()
 	body.Store = false
 	dm.AddFieldMappingsAt(fieldBody, body)
@@ -70,6 +80,10 @@ func passageMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldOrdinal, number(true))
 	dm.AddFieldMappingsAt(fieldStart, number(false))
 	dm.AddFieldMappingsAt(fieldEnd, number(false))
+	dm.AddFieldMappingsAt(fieldPassages, number(false))
+	dm.AddFieldMappingsAt(fieldChars, number(false))
+	dm.AddFieldMappingsAt(fieldMeta, keywordField(false))
+	dm.AddFieldMappingsAt(fieldUpdated, keywordField(false))
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
@@ -91,4 +105,9 @@ type bleveDoc struct {
 	Ordinal float64 `json:"ordinal"`
 	Start   float64 `json:"start"`
 	End     float64 `json:"end"`
+
+	Passages float64 `json:"doc_passages,omitempty"`
+	Chars    float64 `json:"doc_chars,omitempty"`
+	Meta     string  `json:"doc_metadata,omitempty"`
+	Updated  string  `json:"doc_updated,omitempty"`
 }

@@ -88,17 +88,14 @@ func (c *Collection) Documents(ctx context.Context, offset, limit int) ([]DocRec
 	first.SetField(fieldOrdinal)
 	req := bleve.NewSearchRequestOptions(first, limit, offset, false)
 	req.SortBy([]string{fieldDocID})
-	req.Fields = []string{fieldDocID}
+	req.Fields = recordFields
 	res, err := c.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]DocRecord, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		id, _ := h.Fields[fieldDocID].(string)
-		if r, err := c.Record(id); err == nil {
-			out = append(out, r)
-		}
+		out = append(out, record(h.Fields))
 	}
 	return out, res.Total, nil
 }
