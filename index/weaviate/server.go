@@ -1,0 +1,192 @@
+package weaviate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// DefaultBinary is where the build puts the pinned weaviate-server.
+const DefaultBinary = ".build/bin/weaviate-server"
+
+// ServerOptions configure a managed Weaviate server.
+type ServerOptions struct {
+	Binary  string // weaviate-server executable
+	DataDir string // its own data folder
+	LogPath string // where its output goes (default DataDir/../weaviate.log)
+	// Port is the HTTP port; 0 picks a free one. The gRPC, gossip, data
+	// and Raft ports are picked free as well.
+	Port int
+	// ReadyTimeout bounds the wait for /v1/.well-known/ready (default 120s).
+	ReadyTimeout time.Duration
+}
+
+// A Server is a weaviate-server child process on loopback.
+type Server struct {
+	opts ServerOptions
+	url  string
+	cmd  *exec.Cmd
+	done chan error
+	log  *os.File
+}
+
+// freePorts asks the kernel for n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	out := make([]int, n)
+	for i := range out {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		out[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return out, nil
+}
+
+// StartServer starts weaviate-server with anonymous access, no vectorizer
+// module, a single-node Raft cluster and its own data folder, and waits
+// until it is ready.
+func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
+	if o.Binary == "" {
+		o.Binary = DefaultBinary
+	}
+	if _, err := os.Stat(o.Binary); err != nil {
+		return nil, fmt.Errorf("weaviate-server not found at %s (build it with 'make weaviate'): %w", o.Binary, err)
+	}
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = 120 * time.Second
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	if o.LogPath == "" {
+		o.LogPath = filepath.Join(filepath.Dir(filepath.Clean(o.DataDir)), "weaviate.log")
+	}
+	ports, err := freePorts(6)
+	if err != nil {
+		return nil, err
+	}
+	if o.Port != 0 {
+		ports[0] = o.Port
+	}
+	logf, err := os.OpenFile(o.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(o.Binary, "--host", "127.0.0.1", "--port", strconv.Itoa(ports[0]), "--scheme", "http")
+	cmd.Env = append(os.Environ(),
+		"AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=true",
+		"DEFAULT_VECTORIZER_MODULE=none",
+		"ENABLE_MODULES=",
+		"PERSISTENCE_DATA_PATH="+o.DataDir,
+		"CLUSTER_HOSTNAME=node1",
+		"CLUSTER_ADVERTISE_ADDR=127.0.0.1",
+		"CLUSTER_BIND_ADDR=127.0.0.1",
+		"RAFT_BOOTSTRAP_EXPECT=1",
+		"RAFT_JOIN=node1",
+		"GRPC_PORT="+strconv.Itoa(ports[1]),
+		"CLUSTER_GOSSIP_BIND_PORT="+strconv.Itoa(ports[2]),
+		"CLUSTER_DATA_BIND_PORT="+strconv.Itoa(ports[3]),
+		"RAFT_PORT="+strconv.Itoa(ports[4]),
+		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(ports[5]),
+		"DISABLE_TELEMETRY=true",
+		"QUERY_DEFAULTS_LIMIT=100",
+		"LOG_LEVEL=warning",
+	)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Its own process group: a terminal's Ctrl-C reaches us, and we stop it cleanly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start weaviate: %w", err)
+	}
+	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), cmd: cmd, done: make(chan error, 1), log: logf}
+	go func() { s.done <- cmd.Wait() }()
+	if err := s.waitReady(ctx); err != nil {
+		s.Kill()
+		return nil, fmt.Errorf("weaviate did not become ready (log: %s): %w", o.LogPath, err)
+	}
+	return s, nil
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return s.url }
+
+// PID is the server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+func (s *Server) waitReady(ctx context.Context) error {
+	deadline := time.Now().Add(s.opts.ReadyTimeout)
+	cl := http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			return fmt.Errorf("weaviate exited: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		resp, err := cl.Get(s.url + "/v1/.well-known/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return errors.New("timed out")
+}
+
+// Stop asks the server to shut down and waits up to 20 seconds before
+// killing it.
+func (s *Server) Stop() error {
+	defer s.log.Close()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(20 * time.Second):
+		return s.Kill()
+	}
+}
+
+// Kill ends the server at once (SIGKILL), as a crash would.
+func (s *Server) Kill() error {
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		return errors.New("weaviate did not exit after SIGKILL")
+	}
+	return nil
+}
+
+// Restart starts the server again on the same ports and data folder, as
+// after a crash.
+func (s *Server) Restart(ctx context.Context) error {
+	port, _ := strconv.Atoi(s.url[len("http://127.0.0.1:"):])
+	o := s.opts
+	o.Port = port
+	ns, err := StartServer(ctx, o)
+	if err != nil {
+		return err
+	}
+	*s = *ns
+	return nil
+}

@@ -1,0 +1,315 @@
+// Package weaviate keeps the vector copy of a Shoulders collection in a
+// Weaviate server or cluster: one class per collection, one object per
+// passage (with the same passage ID as in Bleve and a vector we supply),
+// and searches by vector, by Weaviate's own BM25, or by its hybrid. It
+// also runs a weaviate-server child process when Shoulders manages one.
+package weaviate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-openapi/strfmt"
+	"github.com/google/uuid"
+	"github.com/shoulders-qa/shoulders/corpus"
+	wv "github.com/weaviate/weaviate-go-client/v4/weaviate"
+	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
+	"github.com/weaviate/weaviate-go-client/v4/weaviate/filters"
+	"github.com/weaviate/weaviate-go-client/v4/weaviate/graphql"
+	"github.com/weaviate/weaviate/entities/models"
+)
+
+// A Store talks to one Weaviate server or cluster.
+type Store struct {
+	c    *wv.Client
+	base string
+}
+
+// Open connects to the Weaviate at rawURL; timeout bounds each request.
+func Open(rawURL string, timeout time.Duration) (*Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("invalid Weaviate URL %q", rawURL)
+	}
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	c := wv.New(wv.Config{Host: u.Host, Scheme: u.Scheme, Timeout: timeout})
+	return &Store{c: c, base: strings.TrimRight(rawURL, "/")}, nil
+}
+
+// URL is the server's base URL.
+func (s *Store) URL() string { return s.base }
+
+// Ready checks that the server answers and is ready.
+func (s *Store) Ready(ctx context.Context) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/v1/.well-known/ready", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("weaviate not ready: %s", resp.Status)
+	}
+	return nil
+}
+
+// ClassName maps a collection name to its Weaviate class.
+func ClassName(collection string) string {
+	var b strings.Builder
+	b.WriteString("Shoulders_")
+	for _, r := range collection {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+var namespace = uuid.MustParse("6f1d3c1e-8a43-4b63-9c4e-5e0b0f1a2d77")
+
+// ObjectID is the Weaviate UUID of a passage: derived from its ID, so both
+// indexes address a passage the same way and re-ingest overwrites.
+func ObjectID(passageID string) strfmt.UUID {
+	return strfmt.UUID(uuid.NewSHA1(namespace, []byte(passageID)).String())
+}
+
+// EnsureClass creates the collection's class if it is missing: passage
+// fields, no vectorizer (vectors come from Shoulders), cosine distance.
+func (s *Store) EnsureClass(ctx context.Context, collection string) error {
+	class := ClassName(collection)
+	exists, err := s.c.Schema().ClassExistenceChecker().WithClassName(class).Do(ctx)
+	if err != nil {
+		return describe(err)
+	}
+	if exists {
+		return nil
+	}
+	f, t := false, true
+	prop := func(name, dt, tok string, searchable bool) *models.Property {
+		return &models.Property{Name: name, DataType: []string{dt}, Tokenization: tok,
+			IndexFilterable: &t, IndexSearchable: &searchable}
+	}
+	cls := &models.Class{
+		Class:      class,
+		Vectorizer: "none",
+		Properties: []*models.Property{
+			prop("passage_id", "text", "field", f),
+			prop("doc_id", "text", "field", f),
+			prop("title", "text", "word", t),
+			prop("text", "text", "word", t),
+			{Name: "ordinal", DataType: []string{"int"}},
+		},
+		VectorIndexConfig: map[string]any{"distance": "cosine"},
+	}
+	if err := s.c.Schema().ClassCreator().WithClass(cls).Do(ctx); err != nil {
+		// Another writer may have created it meanwhile.
+		if ok, _ := s.c.Schema().ClassExistenceChecker().WithClassName(class).Do(ctx); ok {
+			return nil
+		}
+		return describe(err)
+	}
+	return nil
+}
+
+// DropClass deletes a collection's class and all its objects.
+func (s *Store) DropClass(ctx context.Context, collection string) error {
+	err := s.c.Schema().ClassDeleter().WithClassName(ClassName(collection)).Do(ctx)
+	var ce *fault.WeaviateClientError
+	if errors.As(err, &ce) && ce.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	return describe(err)
+}
+
+// Upsert writes passages with their vectors. Each object either lands or
+// is reported: a partial failure returns an error naming what failed.
+func (s *Store) Upsert(ctx context.Context, collection string, ps []corpus.Passage, vecs [][]float32) error {
+	if len(ps) != len(vecs) {
+		return fmt.Errorf("%d passages but %d vectors", len(ps), len(vecs))
+	}
+	class := ClassName(collection)
+	const chunk = 500
+	for start := 0; start < len(ps); start += chunk {
+		end := min(start+chunk, len(ps))
+		objs := make([]*models.Object, 0, end-start)
+		for i := start; i < end; i++ {
+			p := ps[i]
+			objs = append(objs, &models.Object{
+				Class: class, ID: ObjectID(p.ID), Vector: vecs[i],
+				Properties: map[string]any{"passage_id": p.ID, "doc_id": p.DocID, "title": p.Title, "text": p.Text, "ordinal": p.Ordinal},
+			})
+		}
+		res, err := s.c.Batch().ObjectsBatcher().WithObjects(objs...).Do(ctx)
+		if err != nil {
+			return describe(err)
+		}
+		failed := 0
+		var first string
+		for _, r := range res {
+			if r.Result != nil && r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
+				failed++
+				if first == "" {
+					first = r.Result.Errors.Error[0].Message
+				}
+			}
+		}
+		if failed > 0 {
+			return fmt.Errorf("weaviate rejected %d of %d passages: %s", failed, len(objs), first)
+		}
+	}
+	return nil
+}
+
+// Delete removes passages by ID; missing ones are ignored.
+func (s *Store) Delete(ctx context.Context, collection string, ids []string) error {
+	const chunk = 1000
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		where := filters.Where().WithPath([]string{"passage_id"}).WithOperator(filters.ContainsAny).WithValueText(part...)
+		_, err := s.c.Batch().ObjectsBatchDeleter().WithClassName(ClassName(collection)).WithWhere(where).WithOutput("minimal").Do(ctx)
+		if err != nil {
+			return describe(err)
+		}
+	}
+	return nil
+}
+
+// A Hit is a passage ID with its score (higher is better).
+type Hit struct {
+	PassageID string
+	Score     float64
+}
+
+func (s *Store) get(ctx context.Context, collection string, k int, extra string, with func(*graphql.GetBuilder) *graphql.GetBuilder) ([]Hit, error) {
+	gb := s.c.GraphQL().Get().WithClassName(ClassName(collection)).WithLimit(k).WithFields(
+		graphql.Field{Name: "passage_id"},
+		graphql.Field{Name: "_additional", Fields: []graphql.Field{{Name: extra}}},
+	)
+	res, err := with(gb).Do(ctx)
+	if err != nil {
+		return nil, describe(err)
+	}
+	if len(res.Errors) > 0 {
+		return nil, fmt.Errorf("weaviate: %s", res.Errors[0].Message)
+	}
+	var body struct {
+		Get map[string][]struct {
+			PassageID  string         `json:"passage_id"`
+			Additional map[string]any `json:"_additional"`
+		}
+	}
+	raw, _ := json.Marshal(res.Data)
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return nil, err
+	}
+	objs := body.Get[ClassName(collection)]
+	out := make([]Hit, 0, len(objs))
+	for _, o := range objs {
+		h := Hit{PassageID: o.PassageID}
+		switch v := o.Additional[extra].(type) {
+		case float64:
+			h.Score = v
+		case string: // Weaviate returns BM25 and hybrid scores as strings
+			fmt.Sscan(v, &h.Score)
+		}
+		if extra == "distance" {
+			h.Score = 1 - h.Score // cosine similarity
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// NearVector returns the k passages closest to vec, by cosine similarity.
+func (s *Store) NearVector(ctx context.Context, collection string, vec []float32, k int) ([]Hit, error) {
+	return s.get(ctx, collection, k, "distance", func(g *graphql.GetBuilder) *graphql.GetBuilder {
+		return g.WithNearVector(s.c.GraphQL().NearVectorArgBuilder().WithVector(vec))
+	})
+}
+
+// BM25 is Weaviate's own BM25 over title and text.
+func (s *Store) BM25(ctx context.Context, collection, q string, k int) ([]Hit, error) {
+	return s.get(ctx, collection, k, "score", func(g *graphql.GetBuilder) *graphql.GetBuilder {
+		return g.WithBM25(s.c.GraphQL().Bm25ArgBuilder().WithQuery(q).WithProperties("title", "text"))
+	})
+}
+
+// Hybrid is Weaviate's own hybrid search: its BM25 fused with vec's
+// neighbours, alpha weighting the vector side.
+func (s *Store) Hybrid(ctx context.Context, collection, q string, vec []float32, alpha float32, k int) ([]Hit, error) {
+	return s.get(ctx, collection, k, "score", func(g *graphql.GetBuilder) *graphql.GetBuilder {
+		return g.WithHybrid(s.c.GraphQL().HybridArgumentBuilder().WithQuery(q).WithVector(vec).WithAlpha(alpha).WithProperties([]string{"title", "text"}))
+	})
+}
+
+// IDs lists every passage ID of a collection, paging with a cursor.
+func (s *Store) IDs(ctx context.Context, collection string) (map[string]struct{}, error) {
+	out := map[string]struct{}{}
+	class := ClassName(collection)
+	after := ""
+	for {
+		gb := s.c.GraphQL().Get().WithClassName(class).WithLimit(5000).WithFields(
+			graphql.Field{Name: "passage_id"},
+			graphql.Field{Name: "_additional", Fields: []graphql.Field{{Name: "id"}}},
+		)
+		if after != "" {
+			gb = gb.WithAfter(after)
+		}
+		res, err := gb.Do(ctx)
+		if err != nil {
+			return nil, describe(err)
+		}
+		if len(res.Errors) > 0 {
+			if strings.Contains(res.Errors[0].Message, "no such class") || strings.Contains(res.Errors[0].Message, "Cannot query field") {
+				return out, nil // the class does not exist yet: nothing stored
+			}
+			return nil, fmt.Errorf("weaviate: %s", res.Errors[0].Message)
+		}
+		var body struct {
+			Get map[string][]struct {
+				PassageID  string `json:"passage_id"`
+				Additional struct {
+					ID string `json:"id"`
+				} `json:"_additional"`
+			}
+		}
+		raw, _ := json.Marshal(res.Data)
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, err
+		}
+		objs := body.Get[class]
+		for _, o := range objs {
+			out[o.PassageID] = struct{}{}
+		}
+		if len(objs) < 5000 {
+			return out, nil
+		}
+		after = objs[len(objs)-1].Additional.ID
+	}
+}
+
+// describe unwraps the client's error type into a readable error.
+func describe(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *fault.WeaviateClientError
+	if errors.As(err, &ce) {
+		if ce.DerivedFromError != nil {
+			return fmt.Errorf("weaviate: %s: %w", ce.Msg, ce.DerivedFromError)
+		}
+		return fmt.Errorf("weaviate: HTTP %d: %s", ce.StatusCode, ce.Msg)
+	}
+	return err
+}
