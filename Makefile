@@ -4,24 +4,33 @@ SHARED      ?= $(abspath ../shared/data)
 BIN         := bin/shoulders
 TOOLS       := $(abspath .build/bin)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WEAVIATE    := github.com/weaviate/weaviate/cmd/weaviate-server@v1.35.2
 ADDR        ?= 127.0.0.1:8080
 DATA        ?= ./data
 
 export SHOULDERS_SHARED_DATA := $(SHARED)
 
-.PHONY: build run test unit lint bench tools clean
+.PHONY: build run test unit lint bench tools weaviate clean
 
 build:
 	go build -o $(BIN) ./cmd/shoulders
 
 # Build, index the project's own docs into an empty index, serve on :8080.
-run: build
+# The server starts Weaviate as its child process and stops it on exit.
+run: build weaviate
 	SHOULDERS_DATA_DIR=$(DATA) SHOULDERS_ADDR=$(ADDR) ./$(BIN) serve --seed docs
 
-test: lint unit
+test: lint weaviate unit
 
 unit:
-	go test -count=1 ./...
+	SHOULDERS_WEAVIATE_BIN=$(TOOLS)/weaviate-server go test -count=1 -timeout 15m ./...
+
+# The pinned Weaviate server, built once from the Go module proxy (about
+# three minutes) and cached in .build/bin.
+weaviate: $(TOOLS)/weaviate-server
+
+$(TOOLS)/weaviate-server:
+	cd /tmp && GOBIN=$(TOOLS) go install $(WEAVIATE)
 
 lint: tools
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -34,7 +43,7 @@ $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) go install $(STATICCHECK)
 
 # Every benchmark figure, refreshed into BENCHMARKS.md and bench/results.json.
-bench: build
+bench: build weaviate
 	./$(BIN) bench --shared $(SHARED) --out bench
 
 clean:

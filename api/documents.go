@@ -90,7 +90,7 @@ func (s *Server) handleIngest(c *gin.Context) {
 		return
 	}
 	entries := s.Ingester.Entries(body.Documents)
-	if err := w.Upsert(c.Request.Context(), entries); err != nil {
+	if err := s.writer(w).Upsert(c.Request.Context(), entries); err != nil {
 		fail(c, err)
 		return
 	}
@@ -153,8 +153,9 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		ids := []string{}
 		in := *s.Ingester
 		in.Progress = nil
+		target := s.writer(w)
 		capture := writerFunc(func(ctx context.Context, entries []index.Entry) error {
-			if err := w.Upsert(ctx, entries); err != nil {
+			if err := target.Upsert(ctx, entries); err != nil {
 				return err
 			}
 			for _, e := range entries {
@@ -272,7 +273,12 @@ func (s *Server) handleDeleteDocument(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rec, err := col.Delete(c.Request.Context(), id)
+	var rec index.DocRecord
+	if s.Synced != nil {
+		rec, err = s.Synced.Delete(c.Request.Context(), col, id)
+	} else {
+		rec, err = col.Delete(c.Request.Context(), id)
+	}
 	if err != nil {
 		fail(c, err)
 		return

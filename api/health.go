@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -15,6 +17,7 @@ func (s *Server) handleHealth(c *gin.Context) {
 func (s *Server) handleReady(c *gin.Context) {
 	checks := gin.H{}
 	ready := true
+	status := "ready"
 	cols, err := s.Store.Collections()
 	if err != nil {
 		checks["index"] = err.Error()
@@ -23,12 +26,33 @@ func (s *Server) handleReady(c *gin.Context) {
 		checks["index"] = "ok"
 		checks["collections"] = len(cols)
 	}
+	if s.Vectors != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		err := s.Vectors.Ready(ctx)
+		cancel()
+		vec := gin.H{"weaviate": "ok"}
+		if err != nil {
+			vec["weaviate"] = "unavailable: " + err.Error() + " (searches answer from BM25)"
+			status = "degraded"
+		}
+		if s.Synced != nil {
+			out := gin.H{}
+			for name, st := range s.Synced.Status() {
+				out[name] = st
+				if !st.InSync {
+					status = "degraded"
+				}
+			}
+			vec["collections"] = out
+		}
+		checks["vectors"] = vec
+	}
 	if s.Reader.LM == nil {
 		checks["lm"] = "not configured: evidence answers"
 	} else {
 		checks["lm"] = "configured: " + s.Reader.LM.Model()
 	}
-	status, code := "ready", http.StatusOK
+	code := http.StatusOK
 	if !ready {
 		status, code = "not_ready", http.StatusServiceUnavailable
 	}

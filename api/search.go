@@ -22,6 +22,7 @@ type SearchResponse struct {
 	Collection string                `json:"collection"`
 	Retrieval  string                `json:"retrieval"`
 	Results    []retriever.Candidate `json:"results"`
+	Degraded   []string              `json:"degraded,omitempty"`
 	TookMS     float64               `json:"took_ms"`
 }
 
@@ -41,14 +42,14 @@ func (s *Server) handleSearch(c *gin.Context) {
 		return
 	}
 	start := time.Now()
-	cands, mode, err := s.Reader.Retrieve(c.Request.Context(), req)
+	rt, err := s.Reader.Retrieve(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if cands == nil {
-		cands = []retriever.Candidate{}
+	if rt.Candidates == nil {
+		rt.Candidates = []retriever.Candidate{}
 	}
-	c.JSON(http.StatusOK, SearchResponse{Query: req.Question, Collection: req.Collection, Retrieval: mode,
-		Results: cands, TookMS: float64(time.Since(start).Microseconds()) / 1000})
+	c.JSON(http.StatusOK, SearchResponse{Query: req.Question, Collection: req.Collection, Retrieval: rt.Mode,
+		Results: rt.Candidates, Degraded: rt.Degraded, TookMS: float64(time.Since(start).Microseconds()) / 1000})
 }

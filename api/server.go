@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -36,6 +37,18 @@ type Server struct {
 	Ingester *index.Ingester
 	Log      *slog.Logger
 	Limits   Limits
+	// Synced keeps the vector index in step; nil when it is off.
+	Synced *index.Synced
+	// Vectors is checked by /readyz when set.
+	Vectors interface{ Ready(context.Context) error }
+}
+
+// writer is where a collection's documents are written.
+func (s *Server) writer(c *index.Collection) index.Writer {
+	if s.Synced == nil {
+		return c
+	}
+	return s.Synced.Writer(c)
 }
 
 func (s *Server) limits() Limits {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ var ErrNotFound = errors.New("document not found")
 // documents it holds. It is safe for concurrent use; writes are serialized.
 type Collection struct {
 	Name string
+	dir  string
 	idx  bleve.Index
 	opts Options
 
@@ -61,7 +63,7 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open collection %q: %w", name, err)
 	}
-	return &Collection{Name: name, idx: idx, opts: opts}, nil
+	return &Collection{Name: name, dir: dir, idx: idx, opts: opts}, nil
 }
 
 func (c *Collection) close() error { return c.idx.Close() }
@@ -126,8 +128,14 @@ type Entry struct {
 // passages beyond the new count are deleted, so nothing stale remains. It
 // returns once Bleve has persisted the batch.
 func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
+	_, err := c.upsert(ctx, entries)
+	return err
+}
+
+// upsert is Upsert, also returning the IDs of passages it deleted.
+func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -137,8 +145,9 @@ func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
 	}
 	stored, err := c.records(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var removed []string
 	b := c.idx.NewBatch()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, e := range entries {
@@ -152,22 +161,23 @@ func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
 				if len(e.Doc.Metadata) > 0 {
 					m, err := json.Marshal(e.Doc.Metadata)
 					if err != nil {
-						return err
+						return nil, err
 					}
 					d.Meta = string(m)
 				}
 			}
 			if err := b.Index(p.ID, d); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		for ord := len(e.Passages); ord < stored[e.Doc.ID].Passages; ord++ {
 			b.Delete(corpus.PassageID(e.Doc.ID, ord))
+			removed = append(removed, corpus.PassageID(e.Doc.ID, ord))
 		}
 		// A later entry for the same document in this batch replaces this one.
 		stored[e.Doc.ID] = DocRecord{Passages: max(len(e.Passages), stored[e.Doc.ID].Passages)}
 	}
-	return c.idx.Batch(b)
+	return removed, c.idx.Batch(b)
 }
 
 // Delete removes a document and its passages.
@@ -190,3 +200,83 @@ func (c *Collection) Delete(ctx context.Context, id string) (DocRecord, error) {
 
 // PassageCount is the number of passages in the collection.
 func (c *Collection) PassageCount() (uint64, error) { return c.idx.DocCount() }
+
+// PassageIDs lists every passage ID in the collection.
+func (c *Collection) PassageIDs(ctx context.Context) (map[string]struct{}, error) {
+	adv, err := c.idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return nil, err
+	}
+	defer all.Close()
+	out := map[string]struct{}{}
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		id, err := all.Next()
+		if err != nil {
+			return nil, err
+		}
+		if id == nil {
+			return out, nil
+		}
+		ext, err := r.ExternalID(id)
+		if err != nil {
+			return nil, err
+		}
+		out[ext] = struct{}{}
+	}
+}
+
+// Dir is the collection's folder, where files kept beside its index live.
+func (c *Collection) Dir() string { return c.dir }
+
+// EachPassage calls fn with every passage of the collection, in batches.
+func (c *Collection) EachPassage(ctx context.Context, fn func([]corpus.Passage) error) error {
+	set, err := c.PassageIDs(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // a stable order makes fitting reproducible
+	for start := 0; start < len(ids); start += 1000 {
+		ps, err := c.Passages(ctx, ids[start:min(start+1000, len(ids))])
+		if err != nil {
+			return err
+		}
+		if err := fn(ps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckEmbedder records the embedder of the collection's vectors on first
+// use and refuses a different one later: vectors of two embedders cannot
+// be compared.
+func (c *Collection) CheckEmbedder(e Embedder) error {
+	want := fmt.Sprintf("%s/%d", e.Name(), e.Dim())
+	got, err := c.Meta("embedder")
+	if err != nil {
+		return err
+	}
+	switch got {
+	case want:
+		return nil
+	case "":
+		return c.SetMeta("embedder", want)
+	}
+	return fmt.Errorf("collection %q holds vectors of embedder %s, but %s is configured: set the same embedder, or delete and re-ingest the collection", c.Name, got, want)
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
 )
 
 // Evidence picks the sentences of the packed passages that best answer
@@ -17,7 +18,7 @@ import (
 // runner-up when it comes from another passage and scores nearly as well.
 func Evidence(question string, packed []Packed) (string, []Citation) {
 	qterms := map[string]bool{}
-	for _, t := range Terms(question) {
+	for _, t := range index.Terms(question) {
 		qterms[t] = true
 	}
 	type sent struct {
@@ -32,7 +33,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
 			s := sent{p: i, text: text[sp.Start:sp.End], terms: map[string]bool{}}
-			for _, t := range Terms(s.text) {
+			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
 					df[t]++
@@ -52,7 +53,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		}
 		// Title terms count for the sentence too: "When was it founded?"
 		// is answered by a sentence of the passage titled with the subject.
-		for _, t := range Terms(packed[s.p].Passage.Title) {
+		for _, t := range index.Terms(packed[s.p].Passage.Title) {
 			if qterms[t] && !s.terms[t] {
 				s.score += 0.5 * math.Log(1+n/float64(max(df[t], 1)))
 			}
@@ -60,7 +61,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		// A sentence that holds little beyond the question's own words
 		// (a heading, a restatement) rarely answers it.
 		novel := 0
-		for _, t := range Terms(s.text) {
+		for _, t := range index.Terms(s.text) {
 			if !qterms[t] {
 				novel++
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
@@ -54,7 +55,10 @@ type Reader struct {
 	// DefaultRetrieval names the mode used when a request names none.
 	DefaultRetrieval string
 	// LM writes answers; nil means evidence answers.
-	LM     LM
+	LM LM
+	// OnDegraded, when set, is told of every degraded retrieval (for
+	// metrics and logs).
+	OnDegraded func(mode string, parts []string)
 	Tokens TokenCounter
 	Config Config
 }
@@ -85,22 +89,59 @@ func (r *Reader) Modes() []string {
 	return out
 }
 
-// Retrieve runs the request's retriever and returns its candidates.
-func (r *Reader) Retrieve(ctx context.Context, req Request) ([]retriever.Candidate, string, error) {
+// Retrieval is the outcome of Retrieve.
+type Retrieval struct {
+	Candidates []retriever.Candidate
+	Mode       string
+	// Degraded names the parts that failed, when the candidates come from
+	// what was left (BM25 alone while the vector index is down).
+	Degraded []string
+}
+
+// Retrieve runs the request's retriever. When a retriever that depends on
+// the vector index fails, it answers from BM25 and says so in Degraded,
+// rather than failing the request.
+func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	mode := req.Retrieval
 	if mode == "" {
 		mode = r.DefaultRetrieval
 	}
+	res := Retrieval{Mode: mode}
 	ret, ok := r.Retrievers[mode]
 	if !ok {
-		return nil, mode, fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
+		return res, fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
 	}
 	k := req.K
 	if k <= 0 {
 		k = r.Config.withDefaults().K
 	}
-	cands, err := ret.Retrieve(ctx, retriever.Query{Collection: req.Collection, Text: req.Question, K: k})
-	return cands, mode, err
+	q := retriever.Query{Collection: req.Collection, Text: req.Question, K: k}
+	cands, err := ret.Retrieve(ctx, q)
+	var deg *retriever.Degraded
+	switch {
+	case err == nil:
+	case errors.As(err, &deg):
+		res.Degraded, err = deg.Parts, nil
+	case mode != Fallback && r.Retrievers[Fallback] != nil && fallbackable(ctx, err):
+		if cands, err = r.Retrievers[Fallback].Retrieve(ctx, q); err == nil {
+			res.Degraded = []string{"dense"}
+			deg = &retriever.Degraded{Parts: res.Degraded}
+		}
+	}
+	if deg != nil && r.OnDegraded != nil {
+		r.OnDegraded(mode, res.Degraded)
+	}
+	res.Candidates = cands
+	return res, err
+}
+
+// Fallback is the retrieval mode used when another one fails.
+const Fallback = "bm25"
+
+// fallbackable tells a failure of the vector side (down, slow, not ready)
+// from one BM25 would share (no such collection, the client gone).
+func fallbackable(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && !errors.Is(err, index.ErrNoCollection)
 }
 
 // Budget is the number of passage tokens a question may use: the context
@@ -119,10 +160,11 @@ func (r *Reader) Budget(question string, requested int) int {
 func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	cfg := r.Config.withDefaults()
 	start := time.Now()
-	cands, mode, err := r.Retrieve(ctx, req)
+	rt, err := r.Retrieve(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	cands, mode := rt.Candidates, rt.Mode
 	retrieved := time.Now()
 
 	policy := req.Policy
@@ -134,7 +176,7 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	packed := time.Now()
 
 	a := &Answer{
-		Question: req.Question, Collection: req.Collection, Retrieval: mode,
+		Question: req.Question, Collection: req.Collection, Retrieval: mode, Degraded: rt.Degraded,
 		Packed: pk.Packed, Left: pk.Left,
 		Tokens: TokenReport{Context: cfg.ContextTokens, Budget: budget, Used: pk.Used, Counter: r.Tokens.Name()},
 		Timing: Timing{RetrieveMS: ms(retrieved.Sub(start)), PackMS: ms(packed.Sub(retrieved))},

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/index/lsa"
+	"github.com/shoulders-qa/shoulders/index/openaiembed"
+	"github.com/shoulders-qa/shoulders/index/weaviate"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/retriever"
@@ -37,6 +42,16 @@ type config struct {
 	AnswerReserve int
 	Tokenizer     string
 	LogLevel      string
+	Weaviate      string
+	WeaviateURL   string
+	WeaviateBin   string
+	Embedder      string
+	EmbedURL      string
+	EmbedModel    string
+	EmbedAPIKey   string
+	EmbedDim      int
+	Fusion        string
+	DenseTimeout  time.Duration
 }
 
 func env(key, def string) string {
@@ -98,6 +113,16 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.IntVar(&c.AnswerReserve, "answer-tokens", envInt("SHOULDERS_LM_ANSWER_TOKENS", reader.DefaultAnswerReserve), "tokens reserved for the answer (SHOULDERS_LM_ANSWER_TOKENS)")
 	f.StringVar(&c.Tokenizer, "tokenizer", env("SHOULDERS_LM_TOKENIZER", ""), "tiktoken encoding of the LM (cl100k_base, o200k_base...); empty: from the model name, else a conservative estimate (SHOULDERS_LM_TOKENIZER)")
 	f.StringVar(&c.LogLevel, "log-level", env("SHOULDERS_LOG_LEVEL", "info"), "debug, info, warn or error (SHOULDERS_LOG_LEVEL)")
+	f.StringVar(&c.Weaviate, "weaviate", env("SHOULDERS_WEAVIATE", "auto"), "vector index: auto (the server at --weaviate-url, else a managed child process when its binary is built), or off (SHOULDERS_WEAVIATE)")
+	f.StringVar(&c.WeaviateURL, "weaviate-url", env("SHOULDERS_WEAVIATE_URL", ""), "Weaviate server or cluster to use; nothing is started (SHOULDERS_WEAVIATE_URL)")
+	f.StringVar(&c.WeaviateBin, "weaviate-bin", env("SHOULDERS_WEAVIATE_BIN", weaviate.DefaultBinary), "weaviate-server binary to manage (SHOULDERS_WEAVIATE_BIN)")
+	f.StringVar(&c.Embedder, "embedder", env("SHOULDERS_EMBEDDER", "builtin"), "embedder: builtin (LSA learned from the collection) or openai (SHOULDERS_EMBEDDER)")
+	f.StringVar(&c.EmbedURL, "embed-url", env("SHOULDERS_EMBED_URL", ""), "OpenAI-compatible embeddings server (SHOULDERS_EMBED_URL)")
+	f.StringVar(&c.EmbedModel, "embed-model", env("SHOULDERS_EMBED_MODEL", ""), "embedding model (SHOULDERS_EMBED_MODEL)")
+	f.StringVar(&c.EmbedAPIKey, "embed-api-key", env("SHOULDERS_EMBED_API_KEY", ""), "embeddings API key (SHOULDERS_EMBED_API_KEY)")
+	f.IntVar(&c.EmbedDim, "embed-dim", envInt("SHOULDERS_EMBED_DIM", 0), "expected embedding dimension, checked (SHOULDERS_EMBED_DIM)")
+	f.StringVar(&c.Fusion, "fusion", env("SHOULDERS_FUSION", retriever.FuseRRF), "hybrid fusion: rrf or weighted (SHOULDERS_FUSION)")
+	f.DurationVar(&c.DenseTimeout, "dense-timeout", envDuration("SHOULDERS_DENSE_TIMEOUT", 2*time.Second), "after this the hybrid retriever answers from BM25 alone (SHOULDERS_DENSE_TIMEOUT)")
 }
 
 func (c *config) logger() *slog.Logger {
@@ -114,6 +139,10 @@ type app struct {
 	store    *index.Store
 	reader   *reader.Reader
 	ingester *index.Ingester
+	// The vector side, nil when off.
+	vectors *weaviate.Store
+	synced  *index.Synced
+	server  *weaviate.Server // managed child process, if any
 }
 
 func (c *config) open() (*app, error) { return c.openAt(c.DataDir) }
@@ -152,12 +181,91 @@ func (c *config) openAt(dir string) (*app, error) {
 		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
 			K: c.K, Policy: policy},
 	}
-	if _, ok := rd.Retrievers[c.Retrieval]; !ok {
+	in := &index.Ingester{Chunker: corpus.Chunker{Words: c.ChunkWords, Overlap: c.ChunkOverlap}}
+	a := &app{cfg: c, store: store, reader: rd, ingester: in}
+	if err := a.openVectors(dir); err != nil {
 		store.Close()
+		return nil, err
+	}
+	if _, ok := rd.Retrievers[c.Retrieval]; !ok {
+		a.Close()
 		return nil, fmt.Errorf("unknown retrieval mode %q (available: %s)", c.Retrieval, strings.Join(rd.Modes(), ", "))
 	}
-	in := &index.Ingester{Chunker: corpus.Chunker{Words: c.ChunkWords, Overlap: c.ChunkOverlap}}
-	return &app{cfg: c, store: store, reader: rd, ingester: in}, nil
+	return a, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// openVectors connects the vector side: the configured Weaviate, or a
+// managed weaviate-server beside the data, with the configured embedder.
+func (a *app) openVectors(dir string) error {
+	c := a.cfg
+	log := c.logger()
+	switch {
+	case c.Weaviate == "off":
+		return nil
+	case c.Weaviate != "auto":
+		return fmt.Errorf("--weaviate must be auto or off, not %q", c.Weaviate)
+	}
+	url := c.WeaviateURL
+	if url == "" {
+		if _, err := os.Stat(c.WeaviateBin); err != nil {
+			log.Warn("dense and hybrid retrieval are off: no Weaviate (build it with 'make weaviate', or set SHOULDERS_WEAVIATE_URL)", "binary", c.WeaviateBin)
+			return nil
+		}
+		srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: c.WeaviateBin,
+			DataDir: filepath.Join(dir, "weaviate"), LogPath: filepath.Join(dir, "weaviate.log")})
+		if err != nil {
+			return fmt.Errorf("managed Weaviate: %w (or set SHOULDERS_WEAVIATE=off)", err)
+		}
+		a.server, url = srv, srv.URL()
+		log.Info("started Weaviate", "url", url, "pid", srv.PID(), "log", filepath.Join(dir, "weaviate.log"))
+	}
+	vs, err := weaviate.Open(url, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	var emb index.EmbedderSource
+	switch c.Embedder {
+	case "builtin":
+		emb = &lsa.Source{Options: lsa.Options{Seed: 1}}
+	case "openai":
+		cl, err := openaiembed.New(openaiembed.Config{URL: c.EmbedURL, Model: c.EmbedModel, APIKey: c.EmbedAPIKey, Dim: c.EmbedDim})
+		if err != nil {
+			return err
+		}
+		emb = cl
+	default:
+		return fmt.Errorf("unknown embedder %q (want builtin or openai)", c.Embedder)
+	}
+	a.vectors = vs
+	a.synced = &index.Synced{Store: a.store, Vectors: vs, Embedders: emb, Log: log}
+	bm25 := a.reader.Retrievers["bm25"]
+	dense := retriever.Dense{Store: a.store, Vectors: vs, Embedders: emb}
+	r := a.reader.Retrievers
+	r["dense"] = dense
+	r["hybrid"] = retriever.Hybrid{Keyword: bm25, Dense: dense, Method: c.Fusion, DenseTimeout: c.DenseTimeout}
+	r["weaviate-bm25"] = retriever.WeaviateBM25{Store: a.store, Vectors: vs}
+	r["weaviate-hybrid"] = retriever.WeaviateHybrid{Dense: dense, Alpha: 0.5}
+	a.reader.OnDegraded = func(mode string, parts []string) {
+		log.Warn("retrieval degraded", "mode", mode, "unavailable", parts)
+	}
+	return nil
+}
+
+// writer is where ingests of a collection go: both indexes when the
+// vector side is on.
+func (a *app) writer(c *index.Collection) index.Writer {
+	if a.synced == nil {
+		return c
+	}
+	return a.synced.Writer(c)
+}
+
+func (a *app) Close() error {
+	err := a.store.Close()
+	if a.server != nil {
+		if e := a.server.Stop(); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}

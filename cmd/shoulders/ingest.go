@@ -62,7 +62,21 @@ skipped; the rest is ingested.`,
 				bar.Describe(fmt.Sprintf("ingest %s: %d passages", cfg.Collection, passages))
 				_ = bar.Set64(bytes)
 			}
-			rep, err := in.Ingest(cmd.Context(), col, srcs)
+			rep, err := in.Ingest(cmd.Context(), a.writer(col), srcs)
+			if err == nil && a.synced != nil {
+				// The same bar carries on through the vector index: the
+				// embedder is fitted (first ingest) and missing vectors written.
+				bar.ChangeMax64(int64(rep.Passages))
+				bar.Reset()
+				bar.Describe("ingest " + cfg.Collection + ": vectors")
+				_, verr := a.synced.Reconcile(cmd.Context(), col, func(done, total int) {
+					bar.ChangeMax64(int64(total))
+					_ = bar.Set(done)
+				})
+				if verr != nil {
+					fmt.Fprintf(os.Stderr, "vector index not updated: %v\n(BM25 search has everything; the server reconciles the vector index on start)\n", verr)
+				}
+			}
 			_ = bar.Finish()
 			for _, p := range problems {
 				fmt.Fprintln(os.Stderr, "skipped:", p)

@@ -35,16 +35,19 @@ func searchCmd(cfg *config) *cobra.Command {
 					return err
 				}
 				defer app.Close()
-				cands, mode, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, K: cfg.K})
+				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, K: cfg.K})
 				if err != nil {
 					return err
 				}
-				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: mode, Results: cands}
+				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: rt.Mode, Results: rt.Candidates, Degraded: rt.Degraded}
 			}
 			if asJSON {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
+			}
+			if len(res.Degraded) > 0 {
+				fmt.Fprintf(os.Stderr, "degraded: %s unavailable; results from BM25\n", strings.Join(res.Degraded, ", "))
 			}
 			for _, c := range res.Results {
 				printCandidate(c)

@@ -44,7 +44,11 @@ demo of 'make run' seeds it with the project's own docs).`,
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")
 			}
-			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log}
+			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced}
+			if a.synced != nil {
+				srv.Vectors = a.vectors
+				go a.synced.Run(ctx, 30*time.Second)
+			}
 			hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
@@ -84,9 +88,14 @@ func (a *app) seed(ctx context.Context, paths []string, log *slog.Logger) error 
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	rep, err := a.ingester.Ingest(ctx, col, srcs)
+	rep, err := a.ingester.Ingest(ctx, a.writer(col), srcs)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
+	}
+	if a.synced != nil {
+		if _, err := a.synced.Reconcile(ctx, col, nil); err != nil {
+			log.Warn("seed: vector index not filled yet; will retry", "error", err)
+		}
 	}
 	log.Info("seeded collection", "collection", col.Name, "documents", rep.Documents,
 		"passages", rep.Passages, "skipped", rep.Skipped+len(problems))

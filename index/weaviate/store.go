@@ -307,7 +307,7 @@ func describe(err error) error {
 	var ce *fault.WeaviateClientError
 	if errors.As(err, &ce) {
 		if ce.DerivedFromError != nil {
-			return fmt.Errorf("weaviate: %s: %w", ce.Msg, ce.DerivedFromError)
+			return fmt.Errorf("weaviate: %w", ce.DerivedFromError)
 		}
 		return fmt.Errorf("weaviate: HTTP %d: %s", ce.StatusCode, ce.Msg)
 	}

@@ -1,0 +1,253 @@
+package index_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/index/lsa"
+	"github.com/shoulders-qa/shoulders/index/weaviate"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+func weaviateBin(t *testing.T) string {
+	if b := os.Getenv("SHOULDERS_WEAVIATE_BIN"); b != "" {
+		return b
+	}
+	dir, _ := os.Getwd()
+	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, weaviate.DefaultBinary)
+		}
+	}
+	t.Fatal("repository root not found")
+	return ""
+}
+
+type rig struct {
+	srv    *weaviate.Server
+	vs     *weaviate.Store
+	store  *index.Store
+	synced *index.Synced
+	lsa    *lsa.Source
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	tmp := t.TempDir()
+	srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: weaviateBin(t),
+		DataDir: filepath.Join(tmp, "weaviate"), LogPath: filepath.Join(tmp, "weaviate.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	vs, _ := weaviate.Open(srv.URL(), 3*time.Second)
+	store, err := index.OpenStore(filepath.Join(tmp, "data"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	src := &lsa.Source{Options: lsa.Options{Dim: 16, Seed: 1}}
+	return &rig{srv: srv, vs: vs, store: store, synced: &index.Synced{Store: store, Vectors: vs, Embedders: src}, lsa: src}
+}
+
+// docs makes n documents of a few passages each about numbered topics.
+func docs(prefix string, n int) []corpus.Document {
+	topics := []string{"violin orchestra concert music symphony", "football goal striker match stadium",
+		"volcano lava eruption magma crater", "bread flour yeast oven baking"}
+	var out []corpus.Document
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		for s := 0; s < 3; s++ {
+			fmt.Fprintf(&b, "Sentence %d of %s %d tells of %s. ", s, prefix, i, topics[(i+s)%len(topics)])
+		}
+		out = append(out, corpus.Document{ID: fmt.Sprintf("%s-%d", prefix, i), Title: fmt.Sprintf("%s %d", prefix, i), Text: b.String()})
+	}
+	return out
+}
+
+func (r *rig) ingest(t *testing.T, c *index.Collection, ds []corpus.Document) {
+	t.Helper()
+	in := index.Ingester{Chunker: corpus.Chunker{Words: 12}}
+	if err := r.synced.Writer(c).Upsert(context.Background(), in.Entries(ds)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// same asserts that both indexes hold exactly the same passage IDs.
+func (r *rig) same(t *testing.T, c *index.Collection) int {
+	t.Helper()
+	ctx := context.Background()
+	a, err := c.PassageIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.vs.IDs(ctx, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != len(b) {
+		t.Fatalf("bleve has %d passages, weaviate %d", len(a), len(b))
+	}
+	for id := range a {
+		if _, ok := b[id]; !ok {
+			t.Fatalf("%s is in bleve, not in weaviate", id)
+		}
+	}
+	return len(a)
+}
+
+func TestSyncedKeepsBothIndexesIdentical(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("sync", true)
+	// First ingest: the embedder is fitted by reconciliation.
+	r.ingest(t, c, docs("doc", 40))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := r.same(t, c)
+	// Later writes go to both at once.
+	r.ingest(t, c, docs("more", 10))
+	if st := r.synced.Status()["sync"]; !st.InSync {
+		t.Fatalf("after an inline write: %+v", st)
+	}
+	if m := r.same(t, c); m <= n {
+		t.Fatalf("%d passages after adding documents, had %d", m, n)
+	}
+	// Re-ingest with shorter documents drops their tail passages in both.
+	short := docs("doc", 40)
+	for i := range short {
+		short[i].Text = "Volcano lava only."
+	}
+	r.ingest(t, c, short)
+	m := r.same(t, c)
+	// Deletes reach both.
+	if _, err := r.synced.Delete(ctx, c, "doc-0"); err != nil {
+		t.Fatal(err)
+	}
+	if r.same(t, c) != m-1 {
+		t.Fatal("delete did not remove exactly one passage from both")
+	}
+	// Dense search finds by meaning: no word of the query is in the passage title.
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	got, err := dense.Retrieve(ctx, retriever.Query{Collection: "sync", Text: "symphony concert", K: 5})
+	if err != nil || len(got) == 0 || !strings.Contains(got[0].Passage.Text, "symphony") {
+		t.Fatalf("dense: %v %+v", err, got)
+	}
+}
+
+func TestKillWeaviateDuringIngestAndSearch(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("crash", true)
+	r.ingest(t, c, docs("doc", 30))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := r.same(t, c)
+
+	if err := r.srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// An ingest while Weaviate is down is acknowledged by Bleve and
+	// reported as pending for the vector index.
+	r.ingest(t, c, docs("late", 10))
+	st := r.synced.Status()["crash"]
+	if st.InSync || st.Pending == 0 || st.LastError == "" {
+		t.Fatalf("status while down: %+v", st)
+	}
+	all, _ := c.PassageIDs(ctx)
+	if len(all) <= before {
+		t.Fatal("the ingest during the outage was lost")
+	}
+	// A hybrid search answers from BM25 and says so; it does not hang.
+	bm25 := retriever.BM25{Store: r.store}
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	hy := retriever.Hybrid{Keyword: bm25, Dense: dense, DenseTimeout: time.Second}
+	start := time.Now()
+	cands, err := hy.Retrieve(ctx, retriever.Query{Collection: "crash", Text: "volcano lava", K: 10})
+	var deg *retriever.Degraded
+	if !errors.As(err, &deg) || len(cands) == 0 || time.Since(start) > 3*time.Second {
+		t.Fatalf("search while down: %v, %d candidates after %s", err, len(cands), time.Since(start))
+	}
+	if _, err := r.synced.Reconcile(ctx, c, nil); err == nil {
+		t.Fatal("reconcile with Weaviate down must fail")
+	}
+
+	// After a restart, reconciliation restores equality.
+	if err := r.srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.synced.Reconcile(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.same(t, c); n != len(all) || rep.Added == 0 {
+		t.Fatalf("after restart: %d passages in step (want %d), %d added", n, len(all), rep.Added)
+	}
+	if st := r.synced.Status()["crash"]; !st.InSync || st.Pending != 0 {
+		t.Fatalf("status after reconcile: %+v", st)
+	}
+	// Extra vectors (a passage deleted while Weaviate was down) are removed too.
+	if err := r.srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.synced.Delete(ctx, c, "late-1"); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.srv.Restart(ctx)
+	if rep, err := r.synced.Reconcile(ctx, c, nil); err != nil || rep.Removed == 0 {
+		t.Fatalf("reconcile after delete: %+v %v", rep, err)
+	}
+	r.same(t, c)
+}
+
+func TestEmbedderPersistsAndMismatchIsAnError(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, _ := index.OpenStore(dir, index.Options{})
+	defer store.Close()
+	c, _ := store.Collection("emb", true)
+	in := index.Ingester{Chunker: corpus.Chunker{Words: 12}}
+	_ = c.Upsert(ctx, in.Entries(docs("doc", 20)))
+
+	src := &lsa.Source{Options: lsa.Options{Dim: 8, Seed: 1}}
+	if _, err := src.Embedder(ctx, c, false); !errors.Is(err, index.ErrNoEmbedder) {
+		t.Fatalf("unfitted: %v", err)
+	}
+	e1, err := src.Embedder(ctx, c, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := e1.Embed(ctx, []string{"lava crater"})
+	// A fresh source (a restarted server) loads the saved model.
+	e2, err := (&lsa.Source{Options: lsa.Options{Dim: 8, Seed: 1}}).Embedder(ctx, c, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := e2.Embed(ctx, []string{"lava crater"})
+	for i := range v1[0] {
+		if v1[0][i] != v2[0][i] {
+			t.Fatal("the reloaded model embeds differently")
+		}
+	}
+	if err := c.CheckEmbedder(otherEmbedder{}); err == nil || !strings.Contains(err.Error(), "builtin-lsa") {
+		t.Fatalf("dimension mismatch: %v", err)
+	}
+}
+
+type otherEmbedder struct{}
+
+func (otherEmbedder) Name() string { return "openai:text-embedding-3-small" }
+func (otherEmbedder) Dim() int     { return 1536 }
+func (otherEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	return nil, nil
+}

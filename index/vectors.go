@@ -1,0 +1,364 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+)
+
+// An Embedder turns texts into unit vectors of a fixed dimension.
+type Embedder interface {
+	// Name identifies the embedder and its model, for the index record.
+	Name() string
+	Dim() int
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// ErrNoEmbedder is returned by an EmbedderSource for a collection whose
+// embedder is not ready yet (the built-in one before it is fitted).
+var ErrNoEmbedder = errors.New("no embedder for this collection yet")
+
+// An EmbedderSource gives each collection its embedder. With fit set it
+// may learn one from the collection's passages.
+type EmbedderSource interface {
+	Embedder(ctx context.Context, c *Collection, fit bool) (Embedder, error)
+}
+
+// A VectorStore keeps the vector copy of collections (Weaviate).
+type VectorStore interface {
+	EnsureClass(ctx context.Context, collection string) error
+	Upsert(ctx context.Context, collection string, ps []corpus.Passage, vecs [][]float32) error
+	Delete(ctx context.Context, collection string, ids []string) error
+	IDs(ctx context.Context, collection string) (map[string]struct{}, error)
+	DropClass(ctx context.Context, collection string) error
+}
+
+// SyncState says how a collection's vector copy stands.
+type SyncState struct {
+	InSync         bool      `json:"in_sync"`
+	Pending        int       `json:"pending"` // passages written to Bleve but not yet to the vector store
+	LastError      string    `json:"last_error,omitempty"`
+	LastReconciled time.Time `json:"last_reconciled,omitempty"`
+}
+
+// Synced keeps a vector store in step with the Bleve collections. Bleve is
+// the record of what was acknowledged: a write returns once Bleve has it.
+// The vector copy follows in the same call when it can; when it cannot
+// (server down, embedder not fitted yet) the collection is marked out of
+// step, the failure is logged, and Reconcile (run by Run in the background
+// and on start) brings the two back to the same set of passages.
+type Synced struct {
+	Store     *Store
+	Vectors   VectorStore
+	Embedders EmbedderSource
+	Log       *slog.Logger
+
+	mu    sync.Mutex
+	state map[string]*SyncState
+	kick  chan struct{}
+}
+
+func (s *Synced) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+func (s *Synced) st(name string) *SyncState {
+	if s.state == nil {
+		s.state = map[string]*SyncState{}
+	}
+	st, ok := s.state[name]
+	if !ok {
+		st = &SyncState{}
+		s.state[name] = st
+	}
+	return st
+}
+
+func (s *Synced) markDirty(name string, n int, err error) {
+	s.mu.Lock()
+	st := s.st(name)
+	st.InSync = false
+	st.Pending += n
+	if err != nil {
+		st.LastError = err.Error()
+	}
+	s.mu.Unlock()
+	if err != nil && !errors.Is(err, ErrNoEmbedder) {
+		s.log().Warn("vector index out of step; will reconcile", "collection", name, "pending", n, "error", err)
+	}
+	select {
+	case s.kickChan() <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Synced) kickChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kick == nil {
+		s.kick = make(chan struct{}, 1)
+	}
+	return s.kick
+}
+
+// Status reports the state of every collection seen.
+func (s *Synced) Status() map[string]SyncState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]SyncState{}
+	for k, v := range s.state {
+		out[k] = *v
+	}
+	return out
+}
+
+// Writer returns a Writer that stores into c and its vector copy.
+func (s *Synced) Writer(c *Collection) Writer {
+	return syncedWriter{s, c}
+}
+
+type syncedWriter struct {
+	s *Synced
+	c *Collection
+}
+
+func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
+	removed, err := w.c.upsert(ctx, entries)
+	if err != nil {
+		return err
+	}
+	var ps []corpus.Passage
+	for _, e := range entries {
+		ps = append(ps, e.Passages...)
+	}
+	if err := w.s.vectorWrite(ctx, w.c, ps, removed); err != nil {
+		w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
+	}
+	return nil
+}
+
+func (s *Synced) vectorWrite(ctx context.Context, c *Collection, ps []corpus.Passage, removed []string) error {
+	if s.dirty(c.Name) {
+		return fmt.Errorf("%w: reconciliation pending", ErrNoEmbedder)
+	}
+	emb, err := s.Embedders.Embedder(ctx, c, false)
+	if err != nil {
+		return err
+	}
+	if err := s.Vectors.EnsureClass(ctx, c.Name); err != nil {
+		return err
+	}
+	if len(ps) > 0 {
+		vecs, err := emb.Embed(ctx, texts(ps))
+		if err != nil {
+			return err
+		}
+		if err := s.Vectors.Upsert(ctx, c.Name, ps, vecs); err != nil {
+			return err
+		}
+	}
+	if len(removed) > 0 {
+		return s.Vectors.Delete(ctx, c.Name, removed)
+	}
+	return nil
+}
+
+// dirty tells whether a collection awaits reconciliation; writes then go
+// to Bleve only, since reconciliation will carry them over anyway.
+func (s *Synced) dirty(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.state[name]
+	return ok && !st.InSync && st.Pending > 0
+}
+
+// EmbedText is what a passage's vector is computed from.
+func EmbedText(p corpus.Passage) string { return p.Title + "\n" + p.Text }
+
+func texts(ps []corpus.Passage) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = EmbedText(p)
+	}
+	return out
+}
+
+// Delete removes a document from both indexes.
+func (s *Synced) Delete(ctx context.Context, c *Collection, id string) (DocRecord, error) {
+	r, err := c.Delete(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	ids := make([]string, r.Passages)
+	for i := range ids {
+		ids[i] = corpus.PassageID(id, i)
+	}
+	if err := s.Vectors.Delete(ctx, c.Name, ids); err != nil {
+		s.markDirty(c.Name, len(ids), err)
+	}
+	return r, nil
+}
+
+// A ReconcileReport says what reconciliation changed.
+type ReconcileReport struct {
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+}
+
+// Reconcile makes the vector copy of c hold exactly Bleve's passages:
+// missing ones are embedded and written, extra ones deleted. It fits the
+// collection's embedder first if it has none. progress, when set, gets
+// the passages added so far and the number missing.
+func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(done, total int)) (ReconcileReport, error) {
+	var rep ReconcileReport
+	err := s.reconcile(ctx, c, progress, &rep)
+	s.mu.Lock()
+	st := s.st(c.Name)
+	if err != nil {
+		st.InSync = false
+		st.LastError = err.Error()
+	} else {
+		*st = SyncState{InSync: true, LastReconciled: time.Now().UTC()}
+	}
+	s.mu.Unlock()
+	return rep, err
+}
+
+func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(done, total int), rep *ReconcileReport) error {
+	emb, err := s.Embedders.Embedder(ctx, c, true)
+	if err != nil {
+		return err
+	}
+	if err := s.Vectors.EnsureClass(ctx, c.Name); err != nil {
+		return err
+	}
+	want, err := c.PassageIDs(ctx)
+	if err != nil {
+		return err
+	}
+	have, err := s.Vectors.IDs(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	var missing, extra []string
+	for id := range want {
+		if _, ok := have[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	for id := range have {
+		if _, ok := want[id]; !ok {
+			extra = append(extra, id)
+		}
+	}
+	sort.Strings(missing)
+	s.mu.Lock()
+	s.st(c.Name).Pending = len(missing) + len(extra)
+	s.mu.Unlock()
+	if len(extra) > 0 {
+		if err := s.Vectors.Delete(ctx, c.Name, extra); err != nil {
+			return err
+		}
+		rep.Removed = len(extra)
+	}
+	const chunk = 1000
+	for start := 0; start < len(missing); start += chunk {
+		ps, err := c.Passages(ctx, missing[start:min(start+chunk, len(missing))])
+		if err != nil {
+			return err
+		}
+		vecs, err := emb.Embed(ctx, texts(ps))
+		if err != nil {
+			return err
+		}
+		if err := s.Vectors.Upsert(ctx, c.Name, ps, vecs); err != nil {
+			return err
+		}
+		rep.Added += len(ps)
+		s.mu.Lock()
+		s.st(c.Name).Pending = len(missing) - rep.Added
+		s.mu.Unlock()
+		if progress != nil {
+			progress(rep.Added, len(missing))
+		}
+	}
+	return nil
+}
+
+// ReconcileAll reconciles every collection of the store.
+func (s *Synced) ReconcileAll(ctx context.Context) error {
+	names, err := s.Store.Collections()
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, n := range names {
+		c, err := s.Store.Collection(n, false)
+		if err == nil {
+			var rep ReconcileReport
+			rep, err = s.Reconcile(ctx, c, nil)
+			if err == nil && rep.Added+rep.Removed > 0 {
+				s.log().Info("reconciled vector index", "collection", n, "added", rep.Added, "removed", rep.Removed)
+			}
+		}
+		if err != nil {
+			s.log().Warn("reconciliation failed; will retry", "collection", n, "error", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// Run reconciles on start, whenever a write leaves a collection out of
+// step, and every interval while any is, with growing delays between
+// failed attempts. It returns when ctx ends.
+func (s *Synced) Run(ctx context.Context, interval time.Duration) {
+	kick := s.kickChan()
+	delay := interval
+	for {
+		err := s.ReconcileAll(ctx)
+		if err == nil {
+			delay = interval
+		} else {
+			delay = min(delay*2, 5*time.Minute)
+		}
+		var wait <-chan time.Time
+		if err != nil || s.anyDirty() {
+			wait = time.After(delay)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+			// Let a burst of failing writes settle before retrying.
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+		case <-wait:
+		}
+	}
+}
+
+func (s *Synced) anyDirty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.state {
+		if !st.InSync {
+			return true
+		}
+	}
+	return false
+}

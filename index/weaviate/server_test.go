@@ -1,0 +1,90 @@
+package weaviate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+)
+
+// testServer starts a real weaviate-server for the package's tests.
+func testServer(t *testing.T) (*Server, *Store) {
+	t.Helper()
+	bin := os.Getenv("SHOULDERS_WEAVIATE_BIN")
+	if bin == "" {
+		dir, _ := os.Getwd()
+		for ; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+		}
+		bin = filepath.Join(dir, DefaultBinary)
+	}
+	tmp := t.TempDir()
+	srv, err := StartServer(context.Background(), ServerOptions{Binary: bin, DataDir: filepath.Join(tmp, "data"), LogPath: filepath.Join(tmp, "weaviate.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	st, err := Open(srv.URL(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, st
+}
+
+func vec(x, y, z float32) []float32 { return []float32{x, y, z} }
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now()
+	_, st := testServer(t)
+	t.Logf("weaviate ready in %s", time.Since(start))
+	if err := st.EnsureClass(ctx, "my-col"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsureClass(ctx, "my-col"); err != nil {
+		t.Fatal("second EnsureClass:", err)
+	}
+	ps := []corpus.Passage{
+		{ID: "a#0", DocID: "a", Title: "Violins", Text: "The violin is a string instrument."},
+		{ID: "a#1", DocID: "a", Ordinal: 1, Title: "Violins", Text: "Orchestras seat violins at the front."},
+		{ID: "b#0", DocID: "b", Title: "Football", Text: "A goal scored in the match."},
+	}
+	if err := st.Upsert(ctx, "my-col", ps, [][]float32{vec(1, 0, 0), vec(0.9, 0.1, 0), vec(0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := st.NearVector(ctx, "my-col", vec(1, 0.05, 0), 2)
+	if err != nil || len(hits) != 2 || hits[0].PassageID != "a#0" || hits[0].Score < 0.99 {
+		t.Fatalf("near vector: %v %+v", err, hits)
+	}
+	bm, err := st.BM25(ctx, "my-col", "goal match", 5)
+	if err != nil || len(bm) != 1 || bm[0].PassageID != "b#0" || bm[0].Score <= 0 {
+		t.Fatalf("bm25: %v %+v", err, bm)
+	}
+	hy, err := st.Hybrid(ctx, "my-col", "violin", vec(1, 0, 0), 0.5, 3)
+	if err != nil || len(hy) == 0 || hy[0].PassageID != "a#0" {
+		t.Fatalf("hybrid: %v %+v", err, hy)
+	}
+	// Re-upserting the same ID overwrites: still three objects.
+	if err := st.Upsert(ctx, "my-col", ps[:1], [][]float32{vec(0, 1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.IDs(ctx, "my-col")
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("ids after re-upsert: %v %v", err, ids)
+	}
+	if err := st.Delete(ctx, "my-col", []string{"a#0", "a#1", "missing#0"}); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ = st.IDs(ctx, "my-col")
+	if _, ok := ids["b#0"]; len(ids) != 1 || !ok {
+		t.Fatalf("ids after delete: %v", ids)
+	}
+	if ids, err := st.IDs(ctx, "never-created"); err != nil || len(ids) != 0 {
+		t.Fatalf("ids of a missing class: %v %v", err, ids)
+	}
+}

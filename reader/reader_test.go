@@ -1,0 +1,47 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+type fixed struct {
+	c   []retriever.Candidate
+	err error
+}
+
+func (fixed) Name() string { return "fixed" }
+func (f fixed) Retrieve(context.Context, retriever.Query) ([]retriever.Candidate, error) {
+	return f.c, f.err
+}
+
+func TestRetrieveFallsBackToBM25WhenDenseFails(t *testing.T) {
+	bm := []retriever.Candidate{{Passage: corpus.Passage{ID: "a#0", Text: "Lava flows."}, Score: 1}}
+	var told []string
+	r := &Reader{
+		Retrievers: map[string]retriever.Retriever{
+			"bm25":   fixed{c: bm},
+			"dense":  fixed{err: errors.New("connection refused")},
+			"hybrid": fixed{c: bm, err: &retriever.Degraded{Parts: []string{"dense"}, Err: errors.New("timeout")}},
+		},
+		DefaultRetrieval: "bm25", Tokens: Estimate{},
+		OnDegraded:       func(mode string, parts []string) { told = append(told, mode) },
+	}
+	for _, mode := range []string{"dense", "hybrid"} {
+		a, err := r.Ask(context.Background(), Request{Question: "lava?", Collection: "c", Retrieval: mode})
+		if err != nil || len(a.Degraded) != 1 || a.Degraded[0] != "dense" || len(a.Packed) != 1 || a.Retrieval != mode {
+			t.Fatalf("%s: %v %+v", mode, err, a)
+		}
+	}
+	if len(told) != 2 {
+		t.Fatalf("degradations reported: %v", told)
+	}
+	a, err := r.Ask(context.Background(), Request{Question: "lava?", Collection: "c"})
+	if err != nil || a.Degraded != nil {
+		t.Fatalf("bm25 itself is not degraded: %v %+v", err, a.Degraded)
+	}
+}
