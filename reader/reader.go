@@ -59,8 +59,8 @@ type Reader struct {
 	// OnDegraded, when set, is told of every degraded retrieval (for
 	// metrics and logs).
 	OnDegraded func(mode string, parts []string)
-	Tokens TokenCounter
-	Config Config
+	Tokens     TokenCounter
+	Config     Config
 }
 
 // A Request is one question with its per-request settings. Zero values

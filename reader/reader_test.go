@@ -29,7 +29,7 @@ func TestRetrieveFallsBackToBM25WhenDenseFails(t *testing.T) {
 			"hybrid": fixed{c: bm, err: &retriever.Degraded{Parts: []string{"dense"}, Err: errors.New("timeout")}},
 		},
 		DefaultRetrieval: "bm25", Tokens: Estimate{},
-		OnDegraded:       func(mode string, parts []string) { told = append(told, mode) },
+		OnDegraded: func(mode string, parts []string) { told = append(told, mode) },
 	}
 	for _, mode := range []string{"dense", "hybrid"} {
 		a, err := r.Ask(context.Background(), Request{Question: "lava?", Collection: "c", Retrieval: mode})
