@@ -10,7 +10,7 @@ DATA        ?= ./data
 
 export SHOULDERS_SHARED_DATA := $(SHARED)
 
-.PHONY: build run test unit lint bench tools weaviate clean
+.PHONY: build run test unit lint bench train tools weaviate clean
 
 build:
 	go build -o $(BIN) ./cmd/shoulders
@@ -45,6 +45,11 @@ $(TOOLS)/staticcheck:
 # Every benchmark figure, refreshed into BENCHMARKS.md and bench/results.json.
 bench: build weaviate
 	./$(BIN) bench --shared $(SHARED) --out bench
+
+# The shipped re-ranker, retrained from the QA-mix train split; the same
+# data and seed give the same file, byte for byte.
+train: build
+	./$(BIN) --weaviate off --data-dir .build/train train-reranker --shared $(SHARED) --out models/reranker.json
 
 clean:
 	rm -rf bin .build/tmp

@@ -18,6 +18,8 @@ type AskRequest struct {
 	K          int    `json:"k,omitempty"`
 	Budget     int    `json:"budget,omitempty"`
 	Policy     string `json:"policy,omitempty"`
+	// Rerank turns the re-ranker on or off; default on when a model is loaded.
+	Rerank *bool `json:"rerank,omitempty"`
 }
 
 // validate checks the request and fills its defaults.
@@ -44,7 +46,7 @@ func (s *Server) validate(q *AskRequest) (reader.Request, error) {
 	if err != nil {
 		return reader.Request{}, badRequest("invalid_policy", err.Error())
 	}
-	return reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol}, nil
+	return reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}, nil
 }
 
 // handleAsk answers a question as JSON, or as Server-Sent Events when the

@@ -14,6 +14,7 @@ type SearchRequest struct {
 	Collection string `json:"collection,omitempty"`
 	Retrieval  string `json:"retrieval,omitempty"`
 	K          int    `json:"k,omitempty"`
+	Rerank     *bool  `json:"rerank,omitempty"`
 }
 
 // SearchResponse lists ranked passages.
@@ -23,6 +24,7 @@ type SearchResponse struct {
 	Retrieval  string                `json:"retrieval"`
 	Results    []retriever.Candidate `json:"results"`
 	Degraded   []string              `json:"degraded,omitempty"`
+	Reranked   bool                  `json:"reranked"`
 	TookMS     float64               `json:"took_ms"`
 }
 
@@ -32,7 +34,7 @@ func (s *Server) handleSearch(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K}
+	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K, Rerank: body.Rerank}
 	req, err := s.validate(&ask)
 	if err != nil {
 		if ae, ok := err.(*apiError); ok && ae.body.Code == "empty_question" {
@@ -51,5 +53,5 @@ func (s *Server) handleSearch(c *gin.Context) {
 		rt.Candidates = []retriever.Candidate{}
 	}
 	c.JSON(http.StatusOK, SearchResponse{Query: req.Question, Collection: req.Collection, Retrieval: rt.Mode,
-		Results: rt.Candidates, Degraded: rt.Degraded, TookMS: float64(time.Since(start).Microseconds()) / 1000})
+		Results: rt.Candidates, Degraded: rt.Degraded, Reranked: rt.Reranked, TookMS: float64(time.Since(start).Microseconds()) / 1000})
 }

@@ -280,3 +280,34 @@ func (c *Collection) CheckEmbedder(e Embedder) error {
 	}
 	return fmt.Errorf("collection %q holds vectors of embedder %s, but %s is configured: set the same embedder, or delete and re-ingest the collection", c.Name, got, want)
 }
+
+// DocFreqs returns how many passages contain each term (in the searched
+// title+text field) and the number of passages: the statistics of IDF.
+func (c *Collection) DocFreqs(ctx context.Context, terms []string) (map[string]uint64, uint64, error) {
+	n, err := c.idx.DocCount()
+	if err != nil {
+		return nil, 0, err
+	}
+	adv, err := c.idx.Advanced()
+	if err != nil {
+		return nil, 0, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer r.Close()
+	out := make(map[string]uint64, len(terms))
+	for _, t := range terms {
+		if _, ok := out[t]; ok {
+			continue
+		}
+		tfr, err := r.TermFieldReader(ctx, []byte(t), fieldBody, false, false, false)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[t] = tfr.Count()
+		tfr.Close()
+	}
+	return out, n, nil
+}

@@ -43,6 +43,7 @@ type Answer struct {
 	Tokens     TokenReport           `json:"tokens"`
 	Timing     Timing                `json:"timing"`
 	Degraded   []string              `json:"degraded,omitempty"`
+	Reranked   bool                  `json:"reranked"`
 	Model      string                `json:"model,omitempty"`
 }
 
@@ -60,6 +61,7 @@ type TokenReport struct {
 // Timing reports milliseconds per stage.
 type Timing struct {
 	RetrieveMS float64 `json:"retrieve_ms"`
+	RerankMS   float64 `json:"rerank_ms,omitempty"`
 	PackMS     float64 `json:"pack_ms"`
 	LMMS       float64 `json:"lm_ms,omitempty"`
 	TotalMS    float64 `json:"total_ms"`

@@ -56,6 +56,9 @@ type Reader struct {
 	DefaultRetrieval string
 	// LM writes answers; nil means evidence answers.
 	LM LM
+	// Reranker, when set, reorders candidates before packing; requests
+	// may turn it off.
+	Reranker Reranker
 	// OnDegraded, when set, is told of every degraded retrieval (for
 	// metrics and logs).
 	OnDegraded func(mode string, parts []string)
@@ -71,9 +74,21 @@ type Request struct {
 	Retrieval  string
 	K          int
 	// Budget caps the passage tokens below what the context allows.
-	Budget  int
-	Policy  Policy
+	Budget int
+	Policy Policy
+	// Rerank turns the re-ranker on or off for this request; nil means
+	// on whenever a model is loaded.
+	Rerank  *bool
 	OnDelta func(delta string) error
+}
+
+// A Reranker reorders a question's candidates, best first.
+type Reranker interface {
+	Rerank(ctx context.Context, collection, question string, cands []retriever.Candidate) ([]retriever.Candidate, error)
+}
+
+func (r *Reader) reranks(req Request) bool {
+	return r.Reranker != nil && (req.Rerank == nil || *req.Rerank)
 }
 
 // ErrUnknownRetrieval is returned for a retrieval mode not configured.
@@ -96,6 +111,10 @@ type Retrieval struct {
 	// Degraded names the parts that failed, when the candidates come from
 	// what was left (BM25 alone while the vector index is down).
 	Degraded []string
+	// Reranked says the re-ranker ordered the candidates.
+	Reranked bool
+	// RerankMS is the time the re-ranker took.
+	RerankMS float64
 }
 
 // Retrieve runs the request's retriever. When a retriever that depends on
@@ -132,6 +151,11 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 		r.OnDegraded(mode, res.Degraded)
 	}
 	res.Candidates = cands
+	if err == nil && r.reranks(req) {
+		t := time.Now()
+		res.Candidates, err = r.Reranker.Rerank(ctx, req.Collection, req.Question, cands)
+		res.Reranked, res.RerankMS = err == nil, ms(time.Since(t))
+	}
 	return res, err
 }
 
@@ -176,10 +200,10 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	packed := time.Now()
 
 	a := &Answer{
-		Question: req.Question, Collection: req.Collection, Retrieval: mode, Degraded: rt.Degraded,
+		Question: req.Question, Collection: req.Collection, Retrieval: mode, Degraded: rt.Degraded, Reranked: rt.Reranked,
 		Packed: pk.Packed, Left: pk.Left,
 		Tokens: TokenReport{Context: cfg.ContextTokens, Budget: budget, Used: pk.Used, Counter: r.Tokens.Name()},
-		Timing: Timing{RetrieveMS: ms(retrieved.Sub(start)), PackMS: ms(packed.Sub(retrieved))},
+		Timing: Timing{RetrieveMS: ms(retrieved.Sub(start)) - rt.RerankMS, RerankMS: rt.RerankMS, PackMS: ms(packed.Sub(retrieved))},
 	}
 	if a.Packed == nil {
 		a.Packed = []Packed{}

@@ -17,6 +17,12 @@ const (
 	FuseWeighted = "weighted"
 )
 
+// DefaultAlpha is the dense weight of weighted fusion. Chosen on the
+// QA-mix train split with the built-in embedder: at 0.2 hybrid beats BM25
+// alone on answer recall within 512 tokens (+1.0 NQ, +0.4 SQuAD); equal
+// weights or RRF let the weaker dense list cost 15 points of top-1.
+const DefaultAlpha = 0.2
+
 // Hybrid runs a keyword and a dense retriever at once and fuses their
 // lists. If the dense side fails or exceeds DenseTimeout, the keyword list
 // is returned alone with a *Degraded error.
@@ -24,7 +30,7 @@ type Hybrid struct {
 	Keyword, Dense Retriever
 	Method         string  // FuseRRF (default) or FuseWeighted
 	K              float64 // RRF constant (default 60)
-	Alpha          float64 // dense weight of FuseWeighted (default 0.5)
+	Alpha          float64 // dense weight of FuseWeighted (default DefaultAlpha)
 	// DenseTimeout bounds the dense side (default 2s).
 	DenseTimeout time.Duration
 	// Depth is how many candidates each side contributes (default: the
@@ -95,7 +101,7 @@ func (h Hybrid) Fuse(lists ...[]Candidate) []Candidate {
 	}
 	alpha := h.Alpha
 	if alpha <= 0 || alpha >= 1 {
-		alpha = 0.5
+		alpha = DefaultAlpha
 	}
 	byID := map[string]*Candidate{}
 	var order []string

@@ -17,7 +17,7 @@ import (
 )
 
 func askCmd(cfg *config) *cobra.Command {
-	var asJSON bool
+	var asJSON, rr bool
 	var budget int
 	cmd := &cobra.Command{
 		Use:   `ask "question"`,
@@ -31,7 +31,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				return fmt.Errorf("the question is empty")
 			}
 			req := api.AskRequest{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
-				K: cfg.K, Budget: budget, Policy: cfg.Packing}
+				K: cfg.K, Budget: budget, Policy: cfg.Packing, Rerank: &rr}
 			var a reader.Answer
 			if base := cfg.remote(); base != "" {
 				if err := postJSON(cmd.Context(), base+"/v1/ask", req, &a); err != nil {
@@ -44,7 +44,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				}
 				defer app.Close()
 				r := reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
-					K: cfg.K, Budget: budget, Policy: reader.Policy(cfg.Packing)}
+					K: cfg.K, Budget: budget, Policy: reader.Policy(cfg.Packing), Rerank: &rr}
 				streamed := false
 				if app.reader.LM != nil && !asJSON {
 					r.OnDelta = func(d string) error { streamed = true; fmt.Print(d); return nil }
@@ -69,6 +69,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole answer as JSON")
+	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
 	cmd.Flags().IntVar(&budget, "budget", 0, "cap on passage tokens (default: what the LM context allows)")
 	return cmd
 }

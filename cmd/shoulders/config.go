@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/shoulders-qa/shoulders/index/weaviate"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
 	"github.com/shoulders-qa/shoulders/retriever"
 	"github.com/spf13/cobra"
 )
@@ -51,6 +53,8 @@ type config struct {
 	EmbedAPIKey   string
 	EmbedDim      int
 	Fusion        string
+	FusionAlpha   float64
+	RerankerPath  string
 	DenseTimeout  time.Duration
 }
 
@@ -121,7 +125,9 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.EmbedModel, "embed-model", env("SHOULDERS_EMBED_MODEL", ""), "embedding model (SHOULDERS_EMBED_MODEL)")
 	f.StringVar(&c.EmbedAPIKey, "embed-api-key", env("SHOULDERS_EMBED_API_KEY", ""), "embeddings API key (SHOULDERS_EMBED_API_KEY)")
 	f.IntVar(&c.EmbedDim, "embed-dim", envInt("SHOULDERS_EMBED_DIM", 0), "expected embedding dimension, checked (SHOULDERS_EMBED_DIM)")
-	f.StringVar(&c.Fusion, "fusion", env("SHOULDERS_FUSION", retriever.FuseRRF), "hybrid fusion: rrf or weighted (SHOULDERS_FUSION)")
+	f.StringVar(&c.Fusion, "fusion", env("SHOULDERS_FUSION", retriever.FuseWeighted), "hybrid fusion: weighted (normalized scores) or rrf (reciprocal rank, k=60) (SHOULDERS_FUSION)")
+	f.Float64Var(&c.FusionAlpha, "fusion-alpha", envFloat("SHOULDERS_FUSION_ALPHA", retriever.DefaultAlpha), "weight of the dense list in weighted fusion, 0..1 (SHOULDERS_FUSION_ALPHA)")
+	f.StringVar(&c.RerankerPath, "reranker", env("SHOULDERS_RERANKER", rerank.DefaultModelPath), "re-ranker model file, or none; used when the file exists (SHOULDERS_RERANKER)")
 	f.DurationVar(&c.DenseTimeout, "dense-timeout", envDuration("SHOULDERS_DENSE_TIMEOUT", 2*time.Second), "after this the hybrid retriever answers from BM25 alone (SHOULDERS_DENSE_TIMEOUT)")
 }
 
@@ -180,6 +186,18 @@ func (c *config) openAt(dir string) (*app, error) {
 		Tokens:           reader.NewTokenCounter(c.LMModel, c.Tokenizer),
 		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
 			K: c.K, Policy: policy},
+	}
+	if c.RerankerPath != "none" && c.RerankerPath != "" {
+		m, err := rerank.Load(c.RerankerPath)
+		switch {
+		case err == nil:
+			rd.Reranker = rerank.ForStore{R: &rerank.Reranker{Model: m}, Store: store}
+		case errors.Is(err, os.ErrNotExist) && c.RerankerPath == rerank.DefaultModelPath:
+			// No shipped model where we run from: answer without re-ranking.
+		default:
+			store.Close()
+			return nil, err
+		}
 	}
 	in := &index.Ingester{Chunker: corpus.Chunker{Words: c.ChunkWords, Overlap: c.ChunkOverlap}}
 	a := &app{cfg: c, store: store, reader: rd, ingester: in}
@@ -242,7 +260,7 @@ func (a *app) openVectors(dir string) error {
 	dense := retriever.Dense{Store: a.store, Vectors: vs, Embedders: emb}
 	r := a.reader.Retrievers
 	r["dense"] = dense
-	r["hybrid"] = retriever.Hybrid{Keyword: bm25, Dense: dense, Method: c.Fusion, DenseTimeout: c.DenseTimeout}
+	r["hybrid"] = retriever.Hybrid{Keyword: bm25, Dense: dense, Method: c.Fusion, Alpha: c.FusionAlpha, DenseTimeout: c.DenseTimeout}
 	r["weaviate-bm25"] = retriever.WeaviateBM25{Store: a.store, Vectors: vs}
 	r["weaviate-hybrid"] = retriever.WeaviateHybrid{Dense: dense, Alpha: 0.5}
 	a.reader.OnDegraded = func(mode string, parts []string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/shoulders-qa/shoulders/eval"
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
 	"github.com/shoulders-qa/shoulders/retriever"
 	"github.com/spf13/cobra"
 )
@@ -87,8 +88,13 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 		return err
 	}
 	ds.Sample(f.sample, f.seed)
+	var rr *rerank.Reranker
 	if f.reranker != "none" && f.reranker != "" {
-		return fmt.Errorf("re-ranker %q: no re-ranker is available in this build", f.reranker)
+		m, err := rerank.Load(f.reranker)
+		if err != nil {
+			return err
+		}
+		rr = &rerank.Reranker{Model: m}
 	}
 	a, err := cfg.openAt(filepath.Join(cfg.DataDir, "eval"))
 	if err != nil {
@@ -108,8 +114,15 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 	if !cached {
 		rep.Ingest = append(rep.Ingest, fig)
 	}
-	for _, name := range f.retrievers {
-		rank, err := a.ranker(name, col, f.workers)
+	names := f.retrievers
+	if rr != nil {
+		// Each retriever is measured alone and followed by the re-ranker.
+		for _, n := range f.retrievers {
+			names = append(names, rerankedName(n))
+		}
+	}
+	for _, name := range names {
+		rank, err := a.rankerWith(name, col, rr)
 		if err != nil {
 			return err
 		}
@@ -187,6 +200,44 @@ func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet 
 	return fig, cached, nil
 }
 
+// rerankedName is the ranker name of retriever n followed by the
+// re-ranker: "rerank" over BM25, "hybrid+rerank" over hybrid.
+func rerankedName(n string) string {
+	if n == "bm25" {
+		return "rerank"
+	}
+	return n + "+rerank"
+}
+
+// rankerWith is ranker, followed by rr for the names rerankedName gives.
+func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, error) {
+	base := strings.TrimSuffix(name, "+rerank")
+	if name == "rerank" {
+		base = "bm25"
+	}
+	if base == name || rr == nil {
+		return a.ranker(name, col, 1)
+	}
+	first, err := a.ranker(base, col, 1)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.store.Collection(col, false)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
+		cands, st, err := first(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		t := time.Now()
+		out, err := rr.Rerank(ctx, col, c, q, cands)
+		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
+		return out, st, err
+	}, nil
+}
+
 // ranker turns a retrieval mode into an eval.Ranker over collection col.
 func (a *app) ranker(name, col string, _ int) (eval.Ranker, error) {
 	if _, ok := a.reader.Retrievers[name]; !ok {
@@ -194,7 +245,7 @@ func (a *app) ranker(name, col string, _ int) (eval.Ranker, error) {
 	}
 	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
 		t := time.Now()
-		rt, err := a.reader.Retrieve(ctx, reader.Request{Question: q, Collection: col, Retrieval: name, K: 100})
+		rt, err := a.reader.Retrieve(ctx, reader.Request{Question: q, Collection: col, Retrieval: name, K: 100, Rerank: &off})
 		if err == nil && len(rt.Degraded) > 0 {
 			err = fmt.Errorf("retriever %s degraded (%v): the measurement would be of BM25", name, rt.Degraded)
 		}
@@ -222,3 +273,7 @@ func writeReport(dir string, rep *eval.Report, base string) error {
 	}
 	return os.WriteFile(filepath.Join(dir, base+".html"), []byte(page), 0o644)
 }
+
+// off turns the configured re-ranker off where a run measures retrieval
+// alone or applies its own.
+var off = false

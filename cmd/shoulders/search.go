@@ -13,7 +13,7 @@ import (
 )
 
 func searchCmd(cfg *config) *cobra.Command {
-	var asJSON bool
+	var asJSON, rr bool
 	cmd := &cobra.Command{
 		Use:   `search "query"`,
 		Short: "List the passages retrieved for a query",
@@ -25,7 +25,7 @@ func searchCmd(cfg *config) *cobra.Command {
 			}
 			var res api.SearchResponse
 			if base := cfg.remote(); base != "" {
-				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K}
+				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Rerank: &rr}
 				if err := postJSON(cmd.Context(), base+"/v1/search", req, &res); err != nil {
 					return err
 				}
@@ -35,7 +35,7 @@ func searchCmd(cfg *config) *cobra.Command {
 					return err
 				}
 				defer app.Close()
-				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, K: cfg.K})
+				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Rerank: &rr})
 				if err != nil {
 					return err
 				}
@@ -56,6 +56,7 @@ func searchCmd(cfg *config) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
+	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
 	return cmd
 }
 

@@ -106,6 +106,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(ports[5]),
 		"DISABLE_TELEMETRY=true",
 		"QUERY_DEFAULTS_LIMIT=100",
+		// Batches return once objects are stored; the HNSW graph is built
+		// behind them, and queued vectors are searched exhaustively meanwhile.
+		"ASYNC_INDEXING=true",
 		"LOG_LEVEL=warning",
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -110,7 +111,9 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 			prop("text", "text", "word", t),
 			{Name: "ordinal", DataType: []string{"int"}},
 		},
-		VectorIndexConfig: map[string]any{"distance": "cosine"},
+		// A lighter graph build than Weaviate's default (efConstruction 128)
+		// halves indexing time for a small loss of recall at top 100.
+		VectorIndexConfig: map[string]any{"distance": "cosine", "efConstruction": 64},
 	}
 	if err := s.c.Schema().ClassCreator().WithClass(cls).Do(ctx); err != nil {
 		// Another writer may have created it meanwhile.
@@ -140,33 +143,53 @@ func (s *Store) Upsert(ctx context.Context, collection string, ps []corpus.Passa
 	}
 	class := ClassName(collection)
 	const chunk = 500
+	// Two batches in flight keep the server busy while one is parsed.
+	sem := make(chan struct{}, 2)
+	errc := make(chan error, (len(ps)+chunk-1)/chunk)
+	var wg sync.WaitGroup
 	for start := 0; start < len(ps); start += chunk {
 		end := min(start+chunk, len(ps))
-		objs := make([]*models.Object, 0, end-start)
-		for i := start; i < end; i++ {
-			p := ps[i]
-			objs = append(objs, &models.Object{
-				Class: class, ID: ObjectID(p.ID), Vector: vecs[i],
-				Properties: map[string]any{"passage_id": p.ID, "doc_id": p.DocID, "title": p.Title, "text": p.Text, "ordinal": p.Ordinal},
-			})
-		}
-		res, err := s.c.Batch().ObjectsBatcher().WithObjects(objs...).Do(ctx)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(start, end int) {
+			defer func() { <-sem; wg.Done() }()
+			errc <- s.upsertBatch(ctx, class, ps[start:end], vecs[start:end])
+		}(start, end)
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
 		if err != nil {
-			return describe(err)
+			return err
 		}
-		failed := 0
-		var first string
-		for _, r := range res {
-			if r.Result != nil && r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
-				failed++
-				if first == "" {
-					first = r.Result.Errors.Error[0].Message
-				}
+	}
+	return nil
+}
+
+func (s *Store) upsertBatch(ctx context.Context, class string, ps []corpus.Passage, vecs [][]float32) error {
+	objs := make([]*models.Object, len(ps))
+	for i, p := range ps {
+		objs[i] = &models.Object{
+			Class: class, ID: ObjectID(p.ID), Vector: vecs[i],
+			Properties: map[string]any{"passage_id": p.ID, "doc_id": p.DocID, "title": p.Title, "text": p.Text, "ordinal": p.Ordinal},
+		}
+	}
+	res, err := s.c.Batch().ObjectsBatcher().WithObjects(objs...).Do(ctx)
+	if err != nil {
+		return describe(err)
+	}
+	failed := 0
+	var first string
+	for _, r := range res {
+		if r.Result != nil && r.Result.Errors != nil && len(r.Result.Errors.Error) > 0 {
+			failed++
+			if first == "" {
+				first = r.Result.Errors.Error[0].Message
 			}
 		}
-		if failed > 0 {
-			return fmt.Errorf("weaviate rejected %d of %d passages: %s", failed, len(objs), first)
-		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("weaviate rejected %d of %d passages: %s", failed, len(objs), first)
 	}
 	return nil
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/eval"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
+	"github.com/spf13/cobra"
+)
+
+func trainCmd(cfg *config) *cobra.Command {
+	var (
+		spec      eval.DatasetSpec
+		retr, out string
+		neural    bool
+		epochs    int
+		seed      uint64
+		quiet     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "train-reranker",
+		Short: "Train the re-ranker by distant supervision on a QA dataset",
+		Long: `Train the re-ranker. For each training question, 100 candidates are
+retrieved; those containing a normalized gold answer are its positives
+(distant supervision). Training is listwise with Adam and early stopping on
+a held-out tenth of the training questions; a seed gives the same model
+file bit for bit.
+
+The default data is the QA-mix train split (SQuAD dev articles with an even
+index, NQ oracle questions whose line number is not a multiple of 5); its
+dev split is never read. Your own data: --dataset questions --questions
+FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if spec.Name == "questions" {
+				spec.Name = "nq-open" // a questions file over a user corpus
+			}
+			if spec.Split == "" {
+				spec.Split = corpus.SplitTrain
+			}
+			if spec.Split == corpus.SplitDev {
+				return fmt.Errorf("the dev split is for measuring, never for training")
+			}
+			ds, err := eval.LoadDataset(ctx, spec)
+			if err != nil {
+				return err
+			}
+			if ds.IsBEIR() {
+				return fmt.Errorf("train on question-answer data (qamix, squad, nq, or a questions file)")
+			}
+			a, err := cfg.openAt(filepath.Join(cfg.DataDir, "eval"))
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			col := "eval-" + ds.Name
+			if _, _, err := a.index(ctx, col, ds.Corpus, quiet); err != nil {
+				return err
+			}
+			start := time.Now()
+			examples, err := a.examples(ctx, col, retr, ds.Questions, quiet)
+			if err != nil {
+				return err
+			}
+			bar := newBar(len(examples), "analyze", quiet)
+			store := a.store
+			lists, err := rerank.BuildLists(ctx, func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
+				examples, 1<<15, func(int) { _ = bar.Add(1) })
+			_ = bar.Finish()
+			if err != nil {
+				return err
+			}
+			pos := 0
+			for i := range lists {
+				pos += lists[i].Positives()
+			}
+			fmt.Fprintf(os.Stderr, "%d of %d training questions have an answer among their %s candidates\n", len(lists), len(examples), retr)
+			tbar := newBar(100, "train", quiet)
+			m, err := rerank.Train(lists, rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed,
+				Progress: func(epoch, done, total int, loss float64) {
+					tbar.Describe(fmt.Sprintf("train epoch %d loss %.4f", epoch, loss))
+					_ = tbar.Set(100 * done / total)
+				}})
+			_ = tbar.Finish()
+			if err != nil {
+				return err
+			}
+			m.Training.Data = fmt.Sprintf("%s %s split", ds.Name, ds.Split)
+			m.Training.Retriever = retr
+			m.Training.Candidates = 100
+			m.Training.Positives = float64(pos) / float64(len(lists))
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return err
+			}
+			if err := m.Save(out); err != nil {
+				return err
+			}
+			fmt.Printf("wrote %s: best epoch %d, held-out top-1 %.2f%%, MRR %.4f (%s)\n", out, m.Training.BestEpoch,
+				m.Training.Dev["top1"], m.Training.Dev["mrr"], time.Since(start).Round(time.Second))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&spec.Name, "dataset", "qamix", "training data: qamix, squad, nq, or questions (with --questions and --corpus)")
+	f.StringVar(&spec.Split, "split", "", "split to train on (default train)")
+	f.StringVar(&spec.Shared, "shared", env("SHOULDERS_SHARED_DATA", "../shared/data"), "shared benchmark data folder")
+	f.StringVar(&spec.Questions, "questions", "", "your questions with answers, JSONL")
+	f.StringSliceVar(&spec.Corpus, "corpus", nil, "your corpus files")
+	f.StringVar(&retr, "retriever", "bm25", "retriever of the training candidates")
+	f.StringVar(&out, "out", rerank.DefaultModelPath, "model file to write")
+	f.BoolVar(&neural, "neural", false, "also train the kernel-pooling component (measured no better on QA-mix; see BENCHMARKS.md)")
+	f.IntVar(&epochs, "epochs", 12, "most epochs")
+	f.Uint64Var(&seed, "seed", 1, "seed of initialization, held-out split and order")
+	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars")
+	return cmd
+}
+
+// examples retrieves 100 candidates for each question and marks those
+// holding an answer.
+func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Question, quiet bool) ([]rerank.Example, error) {
+	out := make([]rerank.Example, len(qs))
+	bar := newBar(len(qs), "retrieve", quiet)
+	defer bar.Finish()
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	errs := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				q := qs[i]
+				rt, err := a.reader.Retrieve(ctx, reader.Request{Question: q.Text, Collection: col, Retrieval: retr, K: 100, Rerank: &off})
+				if err == nil && len(rt.Degraded) > 0 {
+					err = fmt.Errorf("retriever %s degraded: %v", retr, rt.Degraded)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				m, err := eval.NewAnswerMatcher(q.Answers, q.Regex)
+				if err != nil {
+					errs <- err
+					return
+				}
+				rel := make([]bool, len(rt.Candidates))
+				for j, c := range rt.Candidates {
+					rel[j] = m.Match(c.Passage.Text)
+				}
+				out[i] = rerank.Example{Question: q.Text, Collection: col, Candidates: rt.Candidates, Relevant: rel}
+				_ = bar.Add(1)
+			}
+		}()
+	}
+	for i := range qs {
+		select {
+		case jobs <- i:
+		case err := <-errs:
+			close(jobs)
+			wg.Wait()
+			return nil, err
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	return out, nil
+}
+

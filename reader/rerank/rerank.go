@@ -1,0 +1,131 @@
+package rerank
+
+import (
+	"context"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// Stats gives the IDF statistics of a collection.
+type Stats interface {
+	DocFreqs(ctx context.Context, terms []string) (map[string]uint64, uint64, error)
+}
+
+// A Reranker scores candidates with a model.
+type Reranker struct {
+	Model *Model
+
+	mu    sync.Mutex
+	cache map[string]*doc // analyzed passages, by collection and passage ID
+}
+
+// maxCache bounds the analyzed passages kept between questions.
+const maxCache = 200_000
+
+// idfFunc builds BM25-style IDF from document frequencies.
+func idfFunc(df map[string]uint64, n uint64) func(string) float64 {
+	return func(t string) float64 {
+		f := float64(df[t])
+		return math.Log(1 + (float64(n)-f+0.5)/(f+0.5))
+	}
+}
+
+func (r *Reranker) analyzed(key string, p corpus.Passage) *doc {
+	r.mu.Lock()
+	d, ok := r.cache[key]
+	r.mu.Unlock()
+	if ok {
+		return d
+	}
+	d = analyze(p)
+	r.mu.Lock()
+	if r.cache == nil || len(r.cache) >= maxCache {
+		r.cache = map[string]*doc{}
+	}
+	r.cache[key] = d
+	r.mu.Unlock()
+	return d
+}
+
+// Rerank scores every candidate and returns them best first, each
+// carrying the model's score and a "rerank" source with its new rank.
+func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, question string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	qterms := index.Terms(question)
+	df, n, err := stats.DocFreqs(ctx, qterms)
+	if err != nil {
+		return nil, err
+	}
+	q := newQuery(question, qterms, idfFunc(df, n))
+	listMax := listMaxima(cands)
+	m := r.Model
+	var qh []int
+	if m.Neural {
+		qh = hashTerms(q.terms, m.HashSize)
+	}
+	out := make([]retriever.Candidate, len(cands))
+	for i, c := range cands {
+		d := r.analyzed(collection+"\x00"+c.Passage.ID, c.Passage)
+		var kern []float64
+		if m.Neural {
+			kern = m.k.forward(qh, newBag(d.terms, m.HashSize, bagLimit), nil)
+		}
+		c.Score = m.score(m.input(features(q, d, c, listMax), kern), nil)
+		out[i] = c
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
+	for i := range out {
+		out[i].Rank = i + 1
+		src := append([]retriever.Source(nil), out[i].Sources...)
+		out[i].Sources = append(src, retriever.Source{Retriever: "rerank", Rank: i + 1, Score: out[i].Score})
+	}
+	return out, nil
+}
+
+// bagLimit bounds the distinct terms of a passage seen by kernel pooling.
+const bagLimit = 160
+
+func hashTerms(ts []string, size int) []int {
+	out := make([]int, len(ts))
+	for i, t := range ts {
+		out[i] = hashTerm(t, size)
+	}
+	return out
+}
+
+func listMaxima(cands []retriever.Candidate) map[string]float64 {
+	out := map[string]float64{}
+	for _, c := range cands {
+		for _, s := range c.Sources {
+			if s.Score > out[s.Retriever] {
+				out[s.Retriever] = s.Score
+			}
+		}
+	}
+	return out
+}
+
+// ForStore adapts a Reranker to reader.Reranker over a store of
+// collections, which give the IDF statistics.
+type ForStore struct {
+	R     *Reranker
+	Store interface {
+		Collection(name string, create bool) (*index.Collection, error)
+	}
+}
+
+// Rerank implements reader.Reranker.
+func (f ForStore) Rerank(ctx context.Context, collection, question string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
+	c, err := f.Store.Collection(collection, false)
+	if err != nil {
+		return nil, err
+	}
+	return f.R.Rerank(ctx, collection, c, question, cands)
+}

@@ -1,0 +1,227 @@
+package rerank
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+func uniformIDF(string) float64 { return 1 }
+
+func feat(t *testing.T, question, text string) map[string]float64 {
+	t.Helper()
+	q := newQuery(question, index.Terms(question), uniformIDF)
+	c := retriever.Candidate{Passage: corpus.Passage{ID: "p#0", Title: "Title", Text: text}, Rank: 2,
+		Sources: []retriever.Source{{Retriever: "bm25", Rank: 2, Score: 5}}}
+	f := features(q, analyze(c.Passage), c, map[string]float64{"bm25": 10})
+	out := map[string]float64{}
+	for i, n := range FeatureNames {
+		out[n] = f[i]
+	}
+	return out
+}
+
+func TestFeaturesOnHandMadePairs(t *testing.T) {
+	f := feat(t, "When did the Nobel prize in physics start?",
+		"The Nobel prize in physics was first awarded in 1901. It is given yearly.")
+	// Terms: nobel, prize, physics, start; three of four are present.
+	if f["cover_idf"] != 0.75 || f["bm25_norm"] != 0.5 || f["bm25_rrank"] != 0.5 || f["list_rrank"] != 0.5 {
+		t.Fatalf("coverage and scores: %v", f)
+	}
+	if f["longest_run"] != 0.75 || f["proximity"] != 1 || f["best_sentence"] != 0.75 {
+		t.Fatalf("runs and proximity: %v", f)
+	}
+	if f["when_years"] != 1 || f["who_names"] != 0 {
+		t.Fatalf("answer type: %v", f)
+	}
+	scattered := feat(t, "nobel physics", "Nobel is a name. Many words come between them here. Physics is a science.")
+	if scattered["proximity"] >= 0.5 || scattered["best_sentence"] != 0.5 || scattered["cover_bigram"] != 0 {
+		t.Fatalf("scattered terms: %v", scattered)
+	}
+	none := feat(t, "volcano", "Bread and butter.")
+	if none["cover_idf"] != 0 || none["proximity"] != 0 {
+		t.Fatalf("no match: %v", none)
+	}
+	if questionType("How many moons does Mars have?") != qHowMany || questionType("who wrote it") != qWho || questionType("Where is Paris?") != qWhere {
+		t.Fatal("question types")
+	}
+}
+
+// synthetic builds lists where the relevant candidate is the one with the
+// highest coverage but not the best first-stage rank: what a re-ranker
+// must learn to undo.
+func synthetic(n int) []List {
+	var lists []List
+	for i := 0; i < n; i++ {
+		l := List{}
+		rel := (i * 7) % 10
+		for j := 0; j < 10; j++ {
+			f := make([]float64, len(FeatureNames))
+			f[4] = 1 / float64(j+1)            // list rank, uninformative
+			f[5] = 0.3 + 0.05*float64((i+j)%5) // coverage noise
+			if j == rel {
+				f[5] = 0.95
+			}
+			l.feats = append(l.feats, f)
+			l.bags = append(l.bags, bag{})
+			l.pos = append(l.pos, j == rel)
+		}
+		lists = append(lists, l)
+	}
+	return lists
+}
+
+func TestLearnsSyntheticRankingTask(t *testing.T) {
+	lists := synthetic(200)
+	m, err := Train(lists, TrainConfig{Seed: 3, Epochs: 30, Patience: 30, LR: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := 0.0
+	for i := range lists {
+		loss += m.listLoss(&lists[i])
+	}
+	loss /= float64(len(lists))
+	if loss > 0.05 || m.Training.Dev["top1"] != 100 {
+		t.Fatalf("mean loss %.4f, held-out top-1 %.1f", loss, m.Training.Dev["top1"])
+	}
+}
+
+func TestTrainingIsDeterministic(t *testing.T) {
+	lists := synthetic(60)
+	for i := range lists {
+		lists[i].q = []int{1, 2}
+		for j := range lists[i].bags {
+			lists[i].bags[j] = bag{ids: []int{1, 3, j}, counts: []float64{1, 1, 2}}
+		}
+	}
+	enc := func() []byte {
+		m, err := Train(lists, TrainConfig{Seed: 9, Epochs: 3, Neural: true, HashSize: 64, EmbDim: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	if !bytes.Equal(enc(), enc()) {
+		t.Fatal("two trainings with one seed differ")
+	}
+}
+
+func TestSaveLoadAndVersionChecks(t *testing.T) {
+	lists := synthetic(40)
+	m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.json")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range lists[0].feats {
+		a := m.score(m.input(lists[0].feats[i], nil), nil)
+		b := l.score(l.input(lists[0].feats[i], nil), nil)
+		if a != b {
+			t.Fatalf("candidate %d: %v before save, %v after", i, a, b)
+		}
+	}
+	raw, _ := os.ReadFile(path)
+	for name, edit := range map[string]func(string) string{
+		"version":  func(s string) string { return strings.Replace(s, `"format_version":1`, `"format_version":99`, 1) },
+		"features": func(s string) string { return strings.Replace(s, `"bm25_norm"`, `"bm25_raw"`, 1) },
+	} {
+		p := filepath.Join(dir, name+".json")
+		_ = os.WriteFile(p, []byte(edit(string(raw))), 0o644)
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "retrain") {
+			t.Errorf("%s mismatch: %v", name, err)
+		}
+	}
+}
+
+func TestKernelGradientMatchesFiniteDifferences(t *testing.T) {
+	k := &knrm{dim: 3, emb: []float64{0.9, 0.1, 0.2, 0.7, 0.6, 0.1, 0.2, 0.9, 0.3, 0.5, 0.5, 0.5}}
+	q := []int{0, 3}
+	d := bag{ids: []int{1, 2, 3}, counts: []float64{1, 2, 1}}
+	dOut := []float64{0, 0.3, -0.7, 1.1, 0.2, -0.4}
+	objective := func() float64 {
+		f := k.forward(q, d, nil)
+		s := 0.0
+		for i := range f {
+			s += f[i] * dOut[i]
+		}
+		return s
+	}
+	var tr knrmTrace
+	k.forward(q, d, &tr)
+	grad := map[int][]float64{}
+	k.backward(&tr, dOut, grad)
+	for row := 0; row < 4; row++ {
+		for x := 0; x < 3; x++ {
+			i := row*3 + x
+			old := k.emb[i]
+			k.emb[i] = old + 1e-6
+			up := objective()
+			k.emb[i] = old - 1e-6
+			down := objective()
+			k.emb[i] = old
+			num := (up - down) / 2e-6
+			got := 0.0
+			if g := grad[row]; g != nil {
+				got = g[x]
+			}
+			if math.Abs(num-got) > 1e-4*math.Max(1, math.Abs(num)) {
+				t.Fatalf("row %d dim %d: analytic %.6f, numeric %.6f", row, x, got, num)
+			}
+		}
+	}
+}
+
+type fixedStats struct{}
+
+func (fixedStats) DocFreqs(_ context.Context, terms []string) (map[string]uint64, uint64, error) {
+	out := map[string]uint64{}
+	for _, t := range terms {
+		out[t] = 10
+	}
+	return out, 1000, nil
+}
+
+// BenchmarkRerank100 times re-ranking 100 candidates of 100 words on one
+// core, passages analyzed afresh each time (a cold cache).
+func BenchmarkRerank100(b *testing.B) {
+	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cands []retriever.Candidate
+	for i := 0; i < 100; i++ {
+		var t strings.Builder
+		for s := 0; s < 6; s++ {
+			fmt.Fprintf(&t, "Sentence %d of passage %d mentions the river Thames and London in %d. ", s, i, 1900+i)
+		}
+		cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: fmt.Sprint(i), Title: "London", Text: t.String()},
+			Rank: i + 1, Score: float64(100 - i), Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: float64(100 - i)}}})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := &Reranker{Model: m}
+		if _, err := r.Rerank(context.Background(), "c", fixedStats{}, "When did the Thames flood London?", cands); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package rerank
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+)
+
+// A doc is a passage analyzed once for every feature.
+type doc struct {
+	terms     []string   // analyzed terms of the text, in order
+	title     []string   // analyzed terms of the title
+	sentences [][]string // analyzed terms per sentence
+	sentRaw   []string   // raw sentences, for answer-type cues
+	words     int
+}
+
+func analyze(p corpus.Passage) *doc {
+	d := &doc{title: index.Terms(p.Title), words: len(strings.Fields(p.Text))}
+	for _, sp := range corpus.Sentences(p.Text) {
+		raw := p.Text[sp.Start:sp.End]
+		ts := index.Terms(raw)
+		d.sentences = append(d.sentences, ts)
+		d.sentRaw = append(d.sentRaw, raw)
+		d.terms = append(d.terms, ts...)
+	}
+	return d
+}
+
+// Question classes by what the answer is.
+const (
+	qOther = iota
+	qWho
+	qWhen
+	qWhere
+	qHowMany
+	qWhat
+	numQTypes
+)
+
+func questionType(q string) int {
+	l := strings.ToLower(q)
+	switch {
+	case strings.HasPrefix(l, "how many") || strings.HasPrefix(l, "how much") || strings.Contains(l, "how many") ||
+		strings.Contains(l, "how much") || strings.HasPrefix(l, "how long") || strings.HasPrefix(l, "how old") ||
+		strings.Contains(l, "what percentage") || strings.Contains(l, "what number"):
+		return qHowMany
+	case strings.HasPrefix(l, "when") || strings.Contains(l, "what year") || strings.Contains(l, "which year") ||
+		strings.Contains(l, "what date") || strings.Contains(l, "what century") || strings.Contains(l, " when "):
+		return qWhen
+	case strings.HasPrefix(l, "who") || strings.Contains(l, " who ") || strings.Contains(l, "whom") || strings.Contains(l, "whose"):
+		return qWho
+	case strings.HasPrefix(l, "where") || strings.Contains(l, " where ") || strings.Contains(l, "what country") ||
+		strings.Contains(l, "what city") || strings.Contains(l, "which country") || strings.Contains(l, "which city"):
+		return qWhere
+	case strings.HasPrefix(l, "what") || strings.HasPrefix(l, "which") || strings.Contains(l, " what "):
+		return qWhat
+	}
+	return qOther
+}
+
+// cues counts what a sentence offers as an answer, beyond the question's
+// own words: years, other numbers, and capitalized names.
+type cues struct {
+	years, numbers, names int
+}
+
+func sentenceCues(raw string, qwords map[string]bool) cues {
+	var c cues
+	fields := strings.FieldsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()\"“”[]", r) })
+	for i, f := range fields {
+		w := strings.Trim(f, ".!?'’")
+		if w == "" || qwords[strings.ToLower(w)] {
+			continue
+		}
+		r := []rune(w)
+		switch {
+		case len(r) == 4 && allDigits(w) && (w[0] == '1' || w[0] == '2'):
+			c.years++
+		case unicode.IsDigit(r[0]):
+			c.numbers++
+		case unicode.IsUpper(r[0]) && i > 0:
+			c.names++
+		}
+	}
+	return c
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func splitWords(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		out = append(out, w)
+	}
+	return out
+}
