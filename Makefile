@@ -10,7 +10,7 @@ DATA        ?= ./data
 
 export SHOULDERS_SHARED_DATA := $(SHARED)
 
-.PHONY: build run test unit lint bench train tools weaviate clean
+.PHONY: build run test unit ui lint bench train tools weaviate clean
 
 build:
 	go build -o $(BIN) ./cmd/shoulders
@@ -20,10 +20,18 @@ build:
 run: build weaviate
 	SHOULDERS_DATA_DIR=$(DATA) SHOULDERS_ADDR=$(ADDR) ./$(BIN) serve --seed docs
 
-test: lint weaviate unit
+test: lint weaviate unit ui
 
 unit:
 	SHOULDERS_WEAVIATE_BIN=$(TOOLS)/weaviate-server go test -count=1 -timeout 15m ./...
+
+# The web UI end to end in headless Debian chromium (installed by .ci/run).
+ui: build weaviate web/e2e/node_modules
+	cd web/e2e && SHOULDERS_WEAVIATE_BIN=$(TOOLS)/weaviate-server node --test
+
+web/e2e/node_modules: web/e2e/package-lock.json
+	cd web/e2e && npm ci --no-audit --no-fund
+	touch $@
 
 # The pinned Weaviate server, built once from the Go module proxy (about
 # three minutes) and cached in .build/bin.
@@ -50,6 +58,7 @@ bench: build weaviate
 # data and seed give the same file, byte for byte.
 train: build
 	./$(BIN) --weaviate off --data-dir .build/train train-reranker --shared $(SHARED) --out models/reranker.json
+	./$(BIN) --weaviate off --data-dir .build/train train-reranker --shared $(SHARED) --neural --out models/reranker-neural.json
 
 clean:
 	rm -rf bin .build/tmp

@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -344,5 +346,47 @@ func TestHealth(t *testing.T) {
 	checks := r["checks"].(map[string]any)
 	if !strings.Contains(checks["lm"].(string), "evidence") {
 		t.Fatalf("readyz does not report evidence mode: %v", checks)
+	}
+}
+
+func TestFeedbackIsStoredDurably(t *testing.T) {
+	h := newHarness(t, nil)
+	path := filepath.Join(t.TempDir(), "feedback.jsonl")
+	h.srv.Feedback = &FeedbackLog{Path: path}
+	h.h = h.srv.Handler()
+	if code := h.json("POST", "/v1/feedback", FeedbackRequest{Kind: "passage", Helpful: true, Question: "q?", PassageID: "a#0"}, nil); code != 201 {
+		t.Fatalf("feedback: %d", code)
+	}
+	if code := h.json("POST", "/v1/feedback", FeedbackRequest{Kind: "answer", Question: "q?", Answer: "x"}, nil); code != 201 {
+		t.Fatalf("feedback: %d", code)
+	}
+	var e errorBody
+	if code := h.json("POST", "/v1/feedback", FeedbackRequest{Kind: "stars", Question: "q?"}, &e); code != 400 || e.Error.Code != "invalid_kind" {
+		t.Fatalf("bad kind: %d %+v", code, e)
+	}
+	if code := h.json("POST", "/v1/feedback", FeedbackRequest{Kind: "passage", Question: "q?"}, &e); code != 400 || e.Error.Code != "missing_passage_id" {
+		t.Fatalf("no passage: %d %+v", code, e)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"passage_id":"a#0"`) || !strings.Contains(lines[0], `"collection":"default"`) {
+		t.Fatalf("stored: %q", b)
+	}
+}
+
+func TestConfigAndUI(t *testing.T) {
+	h := newHarness(t, nil)
+	h.srv.UI = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ui:" + r.URL.Path)) })
+	h.h = h.srv.Handler()
+	var cfg map[string]any
+	if code := h.json("GET", "/v1/config", nil, &cfg); code != 200 || cfg["default_retrieval"] != "bm25" || cfg["reranker"] != false || cfg["lm"] != "" {
+		t.Fatalf("config: %d %v", code, cfg)
+	}
+	if w := h.do("GET", "/", "", nil); w.Body.String() != "ui:/" {
+		t.Fatalf("UI at /: %q", w.Body.String())
+	}
+	// API paths never fall through to the UI.
+	if w := h.do("GET", "/v1/nothing", "", nil); w.Code != 404 || !strings.Contains(w.Body.String(), "not_found") {
+		t.Fatalf("unknown API path: %d %s", w.Code, w.Body.String())
 	}
 }

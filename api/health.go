@@ -70,3 +70,20 @@ func (s *Server) handleCollections(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"collections": cols})
 }
+
+// handleConfig tells clients what this server offers: retrieval modes,
+// whether an LM and a re-ranker are configured, and the limits.
+func (s *Server) handleConfig(c *gin.Context) {
+	lm := ""
+	if s.Reader.LM != nil {
+		lm = s.Reader.LM.Model()
+	}
+	l := s.limits()
+	c.JSON(http.StatusOK, gin.H{
+		"retrieval_modes":   s.Reader.Modes(),
+		"default_retrieval": s.Reader.DefaultRetrieval,
+		"lm":                lm,
+		"reranker":          s.Reader.Reranker != nil,
+		"limits":            gin.H{"max_k": l.MaxK, "max_budget": l.MaxBudget, "max_question": l.MaxQuestion, "max_upload": l.MaxUpload},
+	})
+}

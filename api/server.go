@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"log/slog"
 	"net/http"
 	"time"
@@ -41,6 +42,10 @@ type Server struct {
 	Synced *index.Synced
 	// Vectors is checked by /readyz when set.
 	Vectors interface{ Ready(context.Context) error }
+	// Feedback stores votes from the UI; nil refuses them.
+	Feedback *FeedbackLog
+	// UI, when set, is served at / (the embedded web interface).
+	UI http.Handler
 }
 
 // writer is where a collection's documents are written.
@@ -81,6 +86,10 @@ func (s *Server) Handler() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.Use(s.recoverer(), s.logger())
 	r.NoRoute(func(c *gin.Context) {
+		if s.UI != nil && c.Request.Method == http.MethodGet && !strings.HasPrefix(c.Request.URL.Path, "/v1/") {
+			s.UI.ServeHTTP(c.Writer, c.Request)
+			return
+		}
 		c.JSON(http.StatusNotFound, errorBody{Error{"not_found", "no route " + c.Request.Method + " " + c.Request.URL.Path}})
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -97,6 +106,8 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/documents/*id", s.handleGetDocument)
 	v1.DELETE("/documents/*id", s.handleDeleteDocument)
 	v1.GET("/collections", s.handleCollections)
+	v1.GET("/config", s.handleConfig)
+	v1.POST("/feedback", s.handleFeedback)
 	return r
 }
 

@@ -234,6 +234,7 @@ func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, er
 		t := time.Now()
 		out, err := rr.Rerank(ctx, col, c, q, cands)
 		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
+		st["search"] = st["retrieve"] + st["rerank"]
 		return out, st, err
 	}, nil
 }

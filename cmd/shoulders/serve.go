@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/api"
 	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/web"
 	"github.com/spf13/cobra"
 )
 
@@ -44,7 +46,8 @@ demo of 'make run' seeds it with the project's own docs).`,
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")
 			}
-			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced}
+			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced,
+				UI: web.Handler(), Feedback: &api.FeedbackLog{Path: filepath.Join(cfg.DataDir, "feedback.jsonl")}}
 			if a.synced != nil {
 				srv.Vectors = a.vectors
 				go a.synced.Run(ctx, 30*time.Second)

@@ -120,7 +120,7 @@ type TrainConfig struct {
 	Epochs   int     // at most (default 12)
 	Patience int     // epochs without held-out improvement before stopping (default 3)
 	LR       float64 // Adam step for the MLP (default 0.001)
-	EmbLR    float64 // Adam step for word vectors (default 0.01)
+	EmbLR    float64 // Adam step for word vectors (default 0.002)
 	HeldOut  float64 // share of lists kept for early stopping (default 0.1)
 	Seed     uint64
 	Progress func(epoch, done, total int, loss float64)
@@ -146,7 +146,7 @@ func (c *TrainConfig) defaults() {
 		c.LR = 0.001
 	}
 	if c.EmbLR <= 0 {
-		c.EmbLR = 0.01
+		c.EmbLR = 0.002
 	}
 	if c.HeldOut <= 0 || c.HeldOut >= 1 {
 		c.HeldOut = 0.1

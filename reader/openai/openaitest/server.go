@@ -182,7 +182,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		if fl != nil {
 			fl.Flush()
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(15 * time.Millisecond) // about the pace of a real LM
 	}
 	b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{}, "finish_reason": "stop"}},
 		"usage": map[string]int{"prompt_tokens": promptTokens, "completion_tokens": completionTokens}})

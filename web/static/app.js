@@ -1,0 +1,281 @@
+import { ask, getJSON, postJSON, del, upload, APIError } from './api.js';
+import { el, questionTerms, highlight, answerWithCitations } from './render.js';
+
+const $ = (id) => document.getElementById(id);
+const store = window.localStorage;
+const SETTINGS = ['collection', 'retrieval', 'rerank', 'k', 'budget'];
+let controller = null;
+let last = null; // the last answer, for feedback
+const recent = []; // questions asked in this session
+
+// ---- theme ----
+function applyTheme(t) { document.documentElement.dataset.theme = t; store.setItem('theme', t); }
+applyTheme(store.getItem('theme') || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+$('theme').addEventListener('click', () => applyTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
+
+// ---- views ----
+function show(view) {
+  const docs = view === 'docs';
+  $('view-ask').hidden = docs;
+  $('view-docs').hidden = !docs;
+  $('tab-ask').setAttribute('aria-pressed', String(!docs));
+  $('tab-docs').setAttribute('aria-pressed', String(docs));
+  if (docs) loadDocs();
+}
+$('tab-ask').addEventListener('click', () => show('ask'));
+$('tab-docs').addEventListener('click', () => show('docs'));
+
+// ---- settings, remembered ----
+function settings() {
+  return {
+    collection: $('s-collection').value.trim() || 'default',
+    retrieval: $('s-retrieval').value,
+    rerank: $('s-rerank').checked,
+    k: parseInt($('s-k').value, 10) || 100,
+    budget: parseInt($('s-budget').value, 10) || 0,
+  };
+}
+function saveSettings() { store.setItem('settings', JSON.stringify(settings())); }
+function loadSettings() {
+  let s = {};
+  try { s = JSON.parse(store.getItem('settings') || '{}'); } catch { /* ignore */ }
+  if (s.collection) $('s-collection').value = s.collection;
+  if (s.retrieval) $('s-retrieval').value = s.retrieval;
+  if (typeof s.rerank === 'boolean') $('s-rerank').checked = s.rerank;
+  if (s.k) $('s-k').value = s.k;
+  if (s.budget) $('s-budget').value = s.budget;
+}
+for (const id of SETTINGS) $('s-' + id).addEventListener('change', saveSettings);
+
+async function init() {
+  try {
+    const cfg = await getJSON('/v1/config');
+    const sel = $('s-retrieval');
+    for (const m of cfg.retrieval_modes) sel.append(el('option', { value: m }, m));
+    sel.value = cfg.default_retrieval;
+    $('s-rerank').disabled = !cfg.reranker;
+    if (!cfg.reranker) $('s-rerank').checked = false;
+    const cols = await getJSON('/v1/collections');
+    for (const c of cols.collections) $('collections').append(el('option', { value: c }));
+  } catch (e) {
+    setStatus('error', 'Cannot reach the server: ' + e.message);
+  }
+  loadSettings();
+  const q = new URLSearchParams(location.search).get('q');
+  if (q) { $('question').value = q; run(); }
+  $('question').focus();
+}
+
+// ---- status ----
+function setStatus(kind, text) {
+  const s = $('status');
+  s.className = kind || '';
+  s.textContent = text || '';
+}
+
+// ---- asking ----
+$('question').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); run(); }
+});
+$('ask-form').addEventListener('submit', (e) => { e.preventDefault(); run(); });
+$('stop').addEventListener('click', () => controller && controller.abort());
+
+async function run() {
+  const question = $('question').value.trim();
+  if (!question) { setStatus('error', 'Type a question first.'); return; }
+  if (controller) controller.abort();
+  controller = new AbortController();
+  const s = settings();
+  const url = new URL(location.href);
+  url.searchParams.set('q', question);
+  history.replaceState(null, '', url);
+  remember(question);
+  $('ask').disabled = true;
+  $('stop').hidden = false;
+  $('answer-box').hidden = false;
+  $('evidence').hidden = true;
+  $('answer').textContent = '';
+  $('mode-label').textContent = '';
+  $('vote-done').textContent = '';
+  setStatus('', 'Searching and reading…');
+  let streamed = '';
+  try {
+    const a = await ask({
+      question, collection: s.collection, retrieval: s.retrieval, k: s.k,
+      budget: s.budget || undefined, rerank: s.rerank,
+    }, (t) => { streamed += t; $('answer').textContent = streamed; }, controller.signal);
+    last = a;
+    renderAnswer(a);
+  } catch (e) {
+    if (e.name === 'AbortError') { setStatus('warn', 'Stopped.'); }
+    else { setStatus('error', describe(e)); if (!streamed) $('answer-box').hidden = true; }
+  } finally {
+    $('ask').disabled = false;
+    $('stop').hidden = true;
+    controller = null;
+  }
+}
+
+function describe(e) {
+  if (!(e instanceof APIError)) return 'Something went wrong: ' + e.message;
+  if (e.code === 'lm_unreachable') return 'The language model cannot be reached. ' + e.message;
+  if (e.code && e.code.startsWith('lm_')) return 'The language model failed: ' + e.message;
+  if (e.code === 'collection_not_found') return 'The collection "' + settings().collection + '" has no documents yet. Add some under Documents.';
+  return e.message;
+}
+
+function renderAnswer(a) {
+  const packedN = new Set(a.packed.map((p) => p.n));
+  $('answer').replaceChildren(answerWithCitations(a.answer || '', packedN, flashPassage));
+  const label = $('mode-label');
+  if (a.mode === 'evidence') {
+    label.textContent = 'Evidence only: no language model is configured; these are sentences from the passages';
+    label.className = 'badge evidence';
+  } else {
+    label.textContent = 'Generated by ' + (a.model || 'the LM');
+    label.className = 'badge';
+  }
+  const notes = [];
+  if (a.degraded && a.degraded.length) notes.push('Degraded retrieval: ' + a.degraded.join(', ') + ' unavailable, results from BM25 alone.');
+  if (!a.packed.length) notes.push('No passage matched the question in "' + a.collection + '".');
+  setStatus(notes.length ? 'warn' : '', notes.join(' ') || `Answered in ${Math.round(a.timing.total_ms)} ms.`);
+  renderEvidence(a);
+}
+
+function sources(c) {
+  return c.sources.map((s) => s.retriever === 'rerank' ? `re-ranker ${s.score.toFixed(2)}` : `${s.retriever} #${s.rank}`).join(' · ');
+}
+
+function renderEvidence(a) {
+  const terms = questionTerms(a.question);
+  const quotes = new Map(a.citations.filter((c) => c.quote).map((c) => [c.passage_id, c.quote]));
+  const plain = (a.answer || '').replace(/\s*\[\d+(?:\s*[,;]\s*\d+)*\]/g, '').trim();
+  const list = $('packed');
+  list.replaceChildren();
+  for (const p of a.packed) {
+    const span = quotes.get(p.passage.id) || (plain && plain.length < 200 && p.passage.text.toLowerCase().includes(plain.toLowerCase()) ? plain : null);
+    list.append(el('li', { id: 'passage-' + p.n, tabindex: '-1' },
+      el('div', { class: 'head' },
+        el('span', { class: 'num' }, '[' + p.n + ']'),
+        el('span', { class: 'title' }, p.passage.title || '(untitled)'),
+        el('span', { class: 'meta' }, (p.passage.source || p.passage.doc_id) + ' · ' + sources(p) + ' · ' + p.tokens + ' tokens')),
+      el('p', { class: 'text' }, highlight(p.passage.text, terms, span)),
+      passageVotes(a, p.passage.id)));
+  }
+  const left = a.left_out || [];
+  $('left-summary').textContent = `Retrieved but left out (${left.length})`;
+  $('left').replaceChildren(...left.map((c) => el('li', {},
+    el('div', { class: 'head' }, el('span', { class: 'title' }, c.passage.title || '(untitled)'),
+      el('span', { class: 'meta' }, (c.passage.source || c.passage.doc_id) + ' · ' + sources(c))))));
+  const t = a.tokens;
+  const pct = t.budget ? Math.min(100, Math.round(100 * t.used / t.budget)) : 0;
+  $('meter-fill').style.width = pct + '%';
+  $('meter').setAttribute('aria-valuemax', String(t.budget));
+  $('meter').setAttribute('aria-valuenow', String(t.used));
+  $('meter-text').textContent = `${t.used} of ${t.budget} tokens (${a.packed.length} passages)`;
+  $('evidence').hidden = false;
+}
+
+function flashPassage(n) {
+  const li = $('passage-' + n);
+  if (!li) return;
+  li.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  li.focus({ preventScroll: true });
+  li.classList.add('flash');
+  setTimeout(() => li.classList.remove('flash'), 2000);
+}
+
+// ---- feedback ----
+async function feedback(body, doneEl) {
+  try {
+    await postJSON('/v1/feedback', body);
+    doneEl.textContent = 'Thanks, noted.';
+  } catch (e) {
+    doneEl.textContent = 'Feedback not saved: ' + e.message;
+  }
+}
+function passageVotes(a, id) {
+  const done = el('span', { class: 'muted' });
+  const vote = (helpful) => () => feedback({ kind: 'passage', helpful, question: a.question, collection: a.collection, passage_id: id }, done);
+  return el('div', { class: 'row' },
+    el('button', { type: 'button', onclick: vote(true), 'aria-label': 'This passage helped' }, 'Helped'),
+    el('button', { type: 'button', onclick: vote(false), 'aria-label': 'This passage did not help' }, 'Did not help'),
+    done);
+}
+for (const [id, helpful] of [['vote-up', true], ['vote-down', false]]) {
+  $(id).addEventListener('click', () => last && feedback({ kind: 'answer', helpful, question: last.question, collection: last.collection, answer: last.answer }, $('vote-done')));
+}
+
+// ---- history ----
+function remember(q) {
+  const i = recent.indexOf(q);
+  if (i >= 0) recent.splice(i, 1);
+  recent.unshift(q);
+  recent.length = Math.min(recent.length, 20);
+  $('history').replaceChildren(...recent.map((h) => el('li', {}, el('button', { type: 'button', onclick: () => { $('question').value = h; run(); } }, h))));
+}
+
+// ---- documents ----
+async function loadDocs() {
+  const col = settings().collection;
+  $('docs-collection').textContent = col;
+  const body = $('docs-table').querySelector('tbody');
+  body.replaceChildren();
+  try {
+    const r = await getJSON('/v1/documents?limit=200&collection=' + encodeURIComponent(col));
+    for (const d of r.documents) {
+      body.append(el('tr', {},
+        el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => openDoc(d.id) }, d.title || d.id)),
+        el('td', {}, d.id),
+        el('td', {}, String(d.passages)),
+        el('td', {}, el('button', { type: 'button', 'aria-label': 'Delete ' + (d.title || d.id), onclick: () => removeDoc(d) }, 'Delete'))));
+    }
+    $('docs-empty').hidden = r.documents.length > 0;
+  } catch (e) {
+    $('docs-empty').hidden = false;
+    if (e.code !== 'collection_not_found') setStatus('error', e.message);
+  }
+}
+function docPath(id, col) { return '/v1/documents/' + encodeURIComponent(id) + '?collection=' + encodeURIComponent(col); }
+async function openDoc(id) {
+  const d = await getJSON(docPath(id, settings().collection));
+  $('doc-title').textContent = d.title || d.id;
+  $('doc-source').textContent = d.source || d.id;
+  $('doc-text').textContent = d.text;
+  $('doc-dialog').showModal();
+}
+async function removeDoc(d) {
+  if (!confirm('Delete "' + (d.title || d.id) + '" and its passages?')) return;
+  await del(docPath(d.id, settings().collection));
+  loadDocs();
+}
+async function send(files) {
+  if (!files.length) return;
+  const bar = $('upload-progress');
+  bar.hidden = false;
+  bar.value = 0;
+  const out = $('upload-results');
+  out.replaceChildren();
+  try {
+    const r = await upload(files, settings().collection, (p) => { bar.value = p; });
+    for (const f of r.files || []) {
+      const msg = f.error ? `${f.name}: ${f.error}` : `${f.name}: ${f.documents} documents, ${f.passages} passages` + (f.skipped ? `, ${f.skipped} records skipped` : '');
+      const li = el('li', f.error ? { class: 'err' } : {}, msg);
+      for (const p of f.problems || []) li.append(el('div', { class: 'err' }, `line ${p.line}: ${p.error}`));
+      out.append(li);
+    }
+  } catch (e) {
+    out.append(el('li', { class: 'err' }, e.message));
+  } finally {
+    bar.hidden = true;
+    loadDocs();
+  }
+}
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); send([...e.dataTransfer.files]); });
+drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('file').click(); } });
+$('file').addEventListener('change', (e) => { send([...e.target.files]); e.target.value = ''; });
+
+init();
