@@ -2,9 +2,9 @@ package api
 
 import (
 	"context"
-	"strings"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"

@@ -178,4 +178,3 @@ func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Questi
 	}
 	return out, nil
 }
-
