@@ -48,7 +48,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Stop() })
-	vs, _ := weaviate.Open(srv.URL(), 3*time.Second)
+	vs, _ := weaviate.Open(srv.URL(), srv.GRPCAddr(), 3*time.Second)
 	store, err := index.OpenStore(filepath.Join(tmp, "data"), index.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,7 @@ type config struct {
 	Weaviate      string
 	WeaviateURL   string
 	WeaviateBin   string
+	WeaviateGRPC  string
 	Embedder      string
 	EmbedURL      string
 	EmbedModel    string
@@ -119,6 +120,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.LogLevel, "log-level", env("SHOULDERS_LOG_LEVEL", "info"), "debug, info, warn or error (SHOULDERS_LOG_LEVEL)")
 	f.StringVar(&c.Weaviate, "weaviate", env("SHOULDERS_WEAVIATE", "auto"), "vector index: auto (the server at --weaviate-url, else a managed child process when its binary is built), or off (SHOULDERS_WEAVIATE)")
 	f.StringVar(&c.WeaviateURL, "weaviate-url", env("SHOULDERS_WEAVIATE_URL", ""), "Weaviate server or cluster to use; nothing is started (SHOULDERS_WEAVIATE_URL)")
+	f.StringVar(&c.WeaviateGRPC, "weaviate-grpc", env("SHOULDERS_WEAVIATE_GRPC", ""), "gRPC address (host:port) of that Weaviate, for faster batch writes (SHOULDERS_WEAVIATE_GRPC)")
 	f.StringVar(&c.WeaviateBin, "weaviate-bin", env("SHOULDERS_WEAVIATE_BIN", weaviate.DefaultBinary), "weaviate-server binary to manage (SHOULDERS_WEAVIATE_BIN)")
 	f.StringVar(&c.Embedder, "embedder", env("SHOULDERS_EMBEDDER", "builtin"), "embedder: builtin (LSA learned from the collection) or openai (SHOULDERS_EMBEDDER)")
 	f.StringVar(&c.EmbedURL, "embed-url", env("SHOULDERS_EMBED_URL", ""), "OpenAI-compatible embeddings server (SHOULDERS_EMBED_URL)")
@@ -223,7 +225,7 @@ func (a *app) openVectors(dir string) error {
 	case c.Weaviate != "auto":
 		return fmt.Errorf("--weaviate must be auto or off, not %q", c.Weaviate)
 	}
-	url := c.WeaviateURL
+	url, grpcAddr := c.WeaviateURL, c.WeaviateGRPC
 	if url == "" {
 		if _, err := os.Stat(c.WeaviateBin); err != nil {
 			log.Warn("dense and hybrid retrieval are off: no Weaviate (build it with 'make weaviate', or set SHOULDERS_WEAVIATE_URL)", "binary", c.WeaviateBin)
@@ -234,10 +236,10 @@ func (a *app) openVectors(dir string) error {
 		if err != nil {
 			return fmt.Errorf("managed Weaviate: %w (or set SHOULDERS_WEAVIATE=off)", err)
 		}
-		a.server, url = srv, srv.URL()
+		a.server, url, grpcAddr = srv, srv.URL(), srv.GRPCAddr()
 		log.Info("started Weaviate", "url", url, "pid", srv.PID(), "log", filepath.Join(dir, "weaviate.log"))
 	}
-	vs, err := weaviate.Open(url, 30*time.Second)
+	vs, err := weaviate.Open(url, grpcAddr, 30*time.Second)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ type Options struct {
 	Dim        int    // target dimensions (default 256)
 	Vocabulary int    // most frequent terms kept (default 30,000)
 	MinDF      int    // terms in fewer passages are dropped (default 2)
-	Sample     int    // passages used for fitting (default 50,000)
+	Sample     int    // passages used for fitting (default 20,000)
 	Seed       uint64 // fitting is deterministic for a seed
 }
 
@@ -134,7 +134,7 @@ func Fit(texts []string, analyze func(string) []string, o Options) (*Model, erro
 		o.MinDF = 2
 	}
 	if o.Sample <= 0 {
-		o.Sample = 50_000
+		o.Sample = 20_000
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5851f42d4c957f2d))
 	if len(texts) > o.Sample {

@@ -22,9 +22,9 @@ type ServerOptions struct {
 	Binary  string // weaviate-server executable
 	DataDir string // its own data folder
 	LogPath string // where its output goes (default DataDir/../weaviate.log)
-	// Port is the HTTP port; 0 picks a free one. The gRPC, gossip, data
-	// and Raft ports are picked free as well.
-	Port int
+	// Port is the HTTP port and GRPCPort the gRPC one; 0 picks a free
+	// port. The gossip, data and Raft ports are always picked free.
+	Port, GRPCPort int
 	// ReadyTimeout bounds the wait for /v1/.well-known/ready (default 120s).
 	ReadyTimeout time.Duration
 }
@@ -33,6 +33,7 @@ type ServerOptions struct {
 type Server struct {
 	opts ServerOptions
 	url  string
+	grpc string
 	cmd  *exec.Cmd
 	done chan error
 	log  *os.File
@@ -84,6 +85,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if o.Port != 0 {
 		ports[0] = o.Port
 	}
+	if o.GRPCPort != 0 {
+		ports[1] = o.GRPCPort
+	}
 	logf, err := os.OpenFile(o.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -106,9 +110,6 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(ports[5]),
 		"DISABLE_TELEMETRY=true",
 		"QUERY_DEFAULTS_LIMIT=100",
-		// Batches return once objects are stored; the HNSW graph is built
-		// behind them, and queued vectors are searched exhaustively meanwhile.
-		"ASYNC_INDEXING=true",
 		"LOG_LEVEL=warning",
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -118,7 +119,8 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		logf.Close()
 		return nil, fmt.Errorf("start weaviate: %w", err)
 	}
-	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), cmd: cmd, done: make(chan error, 1), log: logf}
+	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), grpc: "127.0.0.1:" + strconv.Itoa(ports[1]),
+		cmd: cmd, done: make(chan error, 1), log: logf}
 	go func() { s.done <- cmd.Wait() }()
 	if err := s.waitReady(ctx); err != nil {
 		s.Kill()
@@ -129,6 +131,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 
 // URL is the server's base URL.
 func (s *Server) URL() string { return s.url }
+
+// GRPCAddr is the server's gRPC address, host:port.
+func (s *Server) GRPCAddr() string { return s.grpc }
 
 // PID is the server's process id.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
@@ -184,8 +189,9 @@ func (s *Server) Kill() error {
 // after a crash.
 func (s *Server) Restart(ctx context.Context) error {
 	port, _ := strconv.Atoi(s.url[len("http://127.0.0.1:"):])
+	gport, _ := strconv.Atoi(s.grpc[len("127.0.0.1:"):])
 	o := s.opts
-	o.Port = port
+	o.Port, o.GRPCPort = port, gport
 	ns, err := StartServer(ctx, o)
 	if err != nil {
 		return err

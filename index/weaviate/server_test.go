@@ -29,7 +29,7 @@ func testServer(t *testing.T) (*Server, *Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Stop() })
-	st, err := Open(srv.URL(), 10*time.Second)
+	st, err := Open(srv.URL(), srv.GRPCAddr(), 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

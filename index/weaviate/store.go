@@ -24,6 +24,7 @@ import (
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/fault"
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/filters"
 	"github.com/weaviate/weaviate-go-client/v4/weaviate/graphql"
+	"github.com/weaviate/weaviate-go-client/v4/weaviate/grpc"
 	"github.com/weaviate/weaviate/entities/models"
 )
 
@@ -34,7 +35,9 @@ type Store struct {
 }
 
 // Open connects to the Weaviate at rawURL; timeout bounds each request.
-func Open(rawURL string, timeout time.Duration) (*Store, error) {
+// grpcAddr (host:port), when set, carries batch writes over gRPC, several
+// times faster than JSON for vectors.
+func Open(rawURL, grpcAddr string, timeout time.Duration) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("invalid Weaviate URL %q", rawURL)
@@ -42,7 +45,11 @@ func Open(rawURL string, timeout time.Duration) (*Store, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	c := wv.New(wv.Config{Host: u.Host, Scheme: u.Scheme, Timeout: timeout})
+	cfg := wv.Config{Host: u.Host, Scheme: u.Scheme, Timeout: timeout}
+	if grpcAddr != "" {
+		cfg.GrpcConfig = &grpc.Config{Host: grpcAddr}
+	}
+	c := wv.New(cfg)
 	return &Store{c: c, base: strings.TrimRight(rawURL, "/")}, nil
 }
 
