@@ -2,9 +2,8 @@ package api
 
 import (
 	"context"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/shoulders-qa/shoulders/corpus"
@@ -12,27 +11,12 @@ import (
 	"github.com/shoulders-qa/shoulders/reader"
 )
 
-func sharedData(t testing.TB) string {
-	if d := os.Getenv("SHOULDERS_SHARED_DATA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "data")
-		}
-		if dir == filepath.Dir(dir) {
-			t.Fatal("repository root not found")
-		}
-	}
-}
-
 // TestEndToEndQAMix ingests QA-mix, asks 50 dev questions through the API
 // in evidence mode, and checks that the packed context holds the answer
 // for most of them.
 func TestEndToEndQAMix(t *testing.T) {
 	ctx := context.Background()
-	mix, err := corpus.LoadQAMix(ctx, sharedData(t))
+	mix, err := corpus.LoadQAMix(ctx, testenv.SharedData(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,12 @@ package corpus
 
 import (
 	"context"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"testing"
 )
 
 func TestLoadQAMix(t *testing.T) {
-	m, err := LoadQAMix(context.Background(), sharedData(t))
+	m, err := LoadQAMix(context.Background(), testenv.SharedData(t))
 	if err != nil {
 		t.Fatal(err)
 	}

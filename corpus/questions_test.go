@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,7 +10,7 @@ import (
 
 func TestDPRQuestionSets(t *testing.T) {
 	for file, want := range map[string]int{"nq.test": 3610, "trivia.test": 11313, "squad.test": 10570, "wq.test": 2032, "curated.test": 694} {
-		f, err := os.Open(filepath.Join(sharedData(t), "dpr-questions", file+".txt.gz"))
+		f, err := os.Open(filepath.Join(testenv.SharedData(t), "dpr-questions", file+".txt.gz"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func TestParsePyList(t *testing.T) {
 }
 
 func TestSciFactQueriesAndQrels(t *testing.T) {
-	dir := filepath.Join(sharedData(t), "scifact")
+	dir := filepath.Join(testenv.SharedData(t), "scifact")
 	f, _ := os.Open(filepath.Join(dir, "queries.test.tsv.gz"))
 	qs, st, err := BEIRQueries(context.Background(), f, "queries")
 	f.Close()

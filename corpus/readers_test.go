@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"context"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func readAllDocs(t *testing.T, input, name string, f Format) ([]Document, Stats)
 func readShared(t *testing.T, rel string, f Format) ([]Document, Stats) {
 	t.Helper()
 	var docs []Document
-	st, err := ReadFile(context.Background(), filepath.Join(sharedData(t), rel), f, func(d Document) error {
+	st, err := ReadFile(context.Background(), filepath.Join(testenv.SharedData(t), rel), f, func(d Document) error {
 		docs = append(docs, d)
 		return nil
 	})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,20 +17,6 @@ import (
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
-func weaviateBin(t *testing.T) string {
-	if b := os.Getenv("SHOULDERS_WEAVIATE_BIN"); b != "" {
-		return b
-	}
-	dir, _ := os.Getwd()
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, weaviate.DefaultBinary)
-		}
-	}
-	t.Fatal("repository root not found")
-	return ""
-}
-
 type rig struct {
 	srv    *weaviate.Server
 	vs     *weaviate.Store
@@ -42,7 +28,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	tmp := t.TempDir()
-	srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: weaviateBin(t),
+	srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: testenv.WeaviateBin(t),
 		DataDir: filepath.Join(tmp, "weaviate"), LogPath: filepath.Join(tmp, "weaviate.log")})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package reader
 
 import (
 	"context"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestPackPolicies(t *testing.T) {
 // The estimate must not undercount real text, or packing by it would
 // overflow the LM. Checked against cl100k on every SQuAD dev paragraph.
 func TestEstimateIsConservative(t *testing.T) {
-	path := filepath.Join(sharedData(t), corpus.SQuADDevPath)
+	path := filepath.Join(testenv.SharedData(t), corpus.SQuADDevPath)
 	tc := NewTokenCounter("gpt-4", "")
 	if tc.Name() != "cl100k_base" {
 		t.Fatalf("gpt-4 counts with %s", tc.Name())

@@ -61,7 +61,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	a, err := cfg.openAt(tmp)
+	a, err := cfg.openMeasuring(tmp)
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,7 @@ func benchScaleCmd(cfg *config) *cobra.Command {
 				return err
 			}
 			fh.Close()
-			a, err := cfg.openAt(filepath.Join(dir, "index"))
+			a, err := cfg.openMeasuring(filepath.Join(dir, "index"))
 			if err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 		}
 		rr = &rerank.Reranker{Model: m}
 	}
-	a, err := cfg.openAt(filepath.Join(cfg.DataDir, "eval"))
+	a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 	if err != nil {
 		return err
 	}
@@ -278,3 +278,11 @@ func writeReport(dir string, rep *eval.Report, base string) error {
 // off turns the configured re-ranker off where a run measures retrieval
 // alone or applies its own.
 var off = false
+
+// openMeasuring opens the pipeline for a measurement: the configured
+// re-ranker stays out, since each run names the model it measures.
+func (c *config) openMeasuring(dir string) (*app, error) {
+	cc := *c
+	cc.RerankerPath = "none"
+	return cc.openAt(dir)
+}

@@ -56,7 +56,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			if ds.IsBEIR() {
 				return fmt.Errorf("train on question-answer data (qamix, squad, nq, or a questions file)")
 			}
-			a, err := cfg.openAt(filepath.Join(cfg.DataDir, "eval"))
+			a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,7 @@ package weaviate
 
 import (
 	"context"
-	"os"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,16 +13,7 @@ import (
 // testServer starts a real weaviate-server for the package's tests.
 func testServer(t *testing.T) (*Server, *Store) {
 	t.Helper()
-	bin := os.Getenv("SHOULDERS_WEAVIATE_BIN")
-	if bin == "" {
-		dir, _ := os.Getwd()
-		for ; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-		}
-		bin = filepath.Join(dir, DefaultBinary)
-	}
+	bin := testenv.WeaviateBin(t)
 	tmp := t.TempDir()
 	srv, err := StartServer(context.Background(), ServerOptions{Binary: bin, DataDir: filepath.Join(tmp, "data"), LogPath: filepath.Join(tmp, "weaviate.log")})
 	if err != nil {

@@ -119,8 +119,8 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 			{Name: "ordinal", DataType: []string{"int"}},
 		},
 		// A lighter graph build than Weaviate's default (efConstruction 128)
-		// halves indexing time for a small loss of recall at top 100.
-		VectorIndexConfig: map[string]any{"distance": "cosine", "efConstruction": 64},
+		// and 16 links per node (default 32) make indexing several times faster for a small loss of recall at top 100.
+		VectorIndexConfig: map[string]any{"distance": "cosine", "efConstruction": 64, "maxConnections": 16},
 	}
 	if err := s.c.Schema().ClassCreator().WithClass(cls).Do(ctx); err != nil {
 		// Another writer may have created it meanwhile.

@@ -14,6 +14,25 @@ var FeatureNames = []string{
 	"longest_run", "log_length", "tf_sat",
 	"when_years", "howmany_numbers", "who_names", "where_names", "what_names",
 	"best_sentence_novel",
+	"cover_vs_best", "sentence_vs_best", "proximity_vs_best",
+}
+
+// relative are the features compared across the list: how a candidate's
+// coverage, best sentence and proximity stand against the best candidate's.
+// A passage is a good answer source not by itself but against the others.
+var relative = [][2]int{{5, 19}, {8, 20}, {9, 21}}
+
+// addRelative fills the relative features of a whole list.
+func addRelative(feats [][]float64) {
+	for _, r := range relative {
+		best := 0.0
+		for _, f := range feats {
+			best = math.Max(best, f[r[0]])
+		}
+		for _, f := range feats {
+			f[r[1]] = f[r[0]] - best
+		}
+	}
 }
 
 // A query is a question analyzed once for all its candidates.

@@ -71,13 +71,19 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 		qh = hashTerms(q.terms, m.HashSize)
 	}
 	out := make([]retriever.Candidate, len(cands))
+	feats := make([][]float64, len(cands))
+	docs := make([]*doc, len(cands))
 	for i, c := range cands {
-		d := r.analyzed(collection+"\x00"+c.Passage.ID, c.Passage)
+		docs[i] = r.analyzed(collection+"\x00"+c.Passage.ID, c.Passage)
+		feats[i] = features(q, docs[i], c, listMax)
+	}
+	addRelative(feats)
+	for i, c := range cands {
 		var kern []float64
 		if m.Neural {
-			kern = m.k.forward(qh, newBag(d.terms, m.HashSize, bagLimit), nil)
+			kern = m.k.forward(qh, newBag(docs[i].terms, m.HashSize, bagLimit), nil)
 		}
-		c.Score = m.score(m.input(features(q, d, c, listMax), kern), nil)
+		c.Score = m.score(m.input(feats[i], kern), nil)
 		out[i] = c
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })

@@ -108,6 +108,7 @@ func buildList(ctx context.Context, cache *Reranker, stats func(string) (Stats, 
 		l.feats = append(l.feats, features(q, d, c, listMax))
 		l.bags = append(l.bags, newBag(d.terms, hashSize, bagLimit))
 	}
+	addRelative(l.feats)
 	return l, nil
 }
 
@@ -234,7 +235,7 @@ func Train(lists []List, cfg TrainConfig) (*Model, error) {
 			}
 		}
 		got := evaluate(m, lists, held)
-		if got["top1"] > best["top1"] || (got["top1"] == best["top1"] && got["mrr"] > best["mrr"]) {
+		if better(got, best) {
 			best, bestModel, bestEpoch, stale = got, m.clone(), epoch, 0
 		} else if stale++; stale >= cfg.Patience {
 			break
@@ -390,7 +391,19 @@ func (m *Model) trainStep(l *List, opt, embOpt *adam, embT []int, cfg TrainConfi
 	return loss
 }
 
-// evaluate measures top-1 accuracy and MRR over the given lists.
+// better orders held-out results: top-1 first, then MRR, then the loss,
+// which keeps improving after the ranking metrics saturate.
+func better(a, b map[string]float64) bool {
+	if a["top1"] != b["top1"] {
+		return a["top1"] > b["top1"]
+	}
+	if a["mrr"] != b["mrr"] {
+		return a["mrr"] > b["mrr"]
+	}
+	return a["loss"] < b["loss"]
+}
+
+// evaluate measures top-1 accuracy, MRR and the mean loss over the given lists.
 func evaluate(m *Model, lists []List, idx []int) map[string]float64 {
 	top1, mrr := 0.0, 0.0
 	for _, li := range idx {
@@ -419,7 +432,11 @@ func evaluate(m *Model, lists []List, idx []int) map[string]float64 {
 		}
 	}
 	n := float64(len(idx))
-	return map[string]float64{"top1": round4(100 * top1 / n), "mrr": round4(mrr / n), "questions": n}
+	loss := 0.0
+	for _, li := range idx {
+		loss += m.listLoss(&lists[li])
+	}
+	return map[string]float64{"top1": round4(100 * top1 / n), "mrr": round4(mrr / n), "loss": round4(loss / n), "questions": n}
 }
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
