@@ -1,0 +1,65 @@
+package eval
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+func cands(texts ...string) []retriever.Candidate {
+	var out []retriever.Candidate
+	for i, t := range texts {
+		out = append(out, retriever.Candidate{Passage: corpus.Passage{ID: string(rune('a' + i)), Title: "T", Text: t}, Rank: i + 1})
+	}
+	return out
+}
+
+// A run with an LM reports EM and F1 of its answers and its token use;
+// without one it says that EM needs an LM.
+func TestQARunWithAndWithoutLM(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	lm, _ := openai.New(openai.Config{URL: srv.URL, Model: "m", Timeout: 5 * time.Second})
+	lists := map[string][]retriever.Candidate{
+		// The test LM answers with the first passage's first sentence.
+		"q1": cands("Paris. It is in France.", "London is big."),
+		"q2": cands("Berlin is a city.", "Rome."),
+		"q3": cands("Nothing here.", "Madrid."),
+	}
+	rank := func(_ context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
+		return lists[q], nil, nil
+	}
+	qs := []corpus.Question{
+		{ID: "1", Text: "q1", Answers: []string{"Paris"}, Subset: "a"},
+		{ID: "2", Text: "q2", Answers: []string{"Berlin"}, Subset: "a"},
+		{ID: "3", Text: "q3", Answers: []string{"Madrid"}, Subset: "b"},
+	}
+	run := QARun{Dataset: "toy", Split: "dev", Ranker: "fixed", Rank: rank, Tokens: reader.Estimate{},
+		Budgets: []int{20, 1000}, LM: lm, LMBudget: 1000, Workers: 2}
+	res, err := run.Run(context.Background(), qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := res.Subsets["all"]
+	// q1: "Paris." exact; q2: "Berlin is a city." F1 0.5; q3: wrong.
+	if *all.EM != 100.0/3 || all.TopK[1] != 200.0/3 || all.TopK[5] != 100 {
+		t.Fatalf("all: EM %v top-1 %v top-5 %v", *all.EM, all.TopK[1], all.TopK[5])
+	}
+	if f1 := *all.F1; f1 < 49.9 || f1 > 50.1 { // (100 + 50 + 0) / 3
+		t.Fatalf("F1 %v, want 50", f1)
+	}
+	if res.Subsets["b"].Recall[1000] != 100 || res.LMTokens["prompt"] == 0 || res.Latency["lm"].N != 3 {
+		t.Fatalf("subset b %+v, tokens %v, latency %v", res.Subsets["b"], res.LMTokens, res.Latency)
+	}
+	run.LM = nil
+	res, _ = run.Run(context.Background(), qs)
+	if res.Subsets["all"].EM != nil || res.Note == "" {
+		t.Fatal("without an LM there must be no EM and a note saying why")
+	}
+}
