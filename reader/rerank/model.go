@@ -23,8 +23,10 @@ type Model struct {
 	EmbDim   int       `json:"embedding_dim"`
 	Kernels  []float64 `json:"kernel_mu"`
 	Mean     []float64 `json:"feature_mean"`
-	Std      []float64 `json:"feature_std"`
-	Emb      []float64 `json:"embeddings,omitempty"`
+	// Std is 0 for features that were constant in training; they are
+	// left out of the input.
+	Std []float64 `json:"feature_std"`
+	Emb []float64 `json:"embeddings,omitempty"`
 
 	W1 [][]float64 `json:"w1"` // hidden × inputs
 	B1 []float64   `json:"b1"`
@@ -61,6 +63,13 @@ func (m *Model) inputs() int {
 func (m *Model) input(f, kern []float64) []float64 {
 	x := make([]float64, 0, m.inputs())
 	for i, v := range f {
+		if m.Std[i] == 0 {
+			// A feature that never varied in training carries no learned
+			// weight: seen now (dense scores over hybrid candidates), it
+			// must not feed noise into the score.
+			x = append(x, 0)
+			continue
+		}
 		x = append(x, (v-m.Mean[i])/m.Std[i])
 	}
 	if m.Neural {

@@ -225,3 +225,22 @@ func BenchmarkRerank100(b *testing.B) {
 		}
 	}
 }
+
+// A feature constant in training (dense scores when training saw BM25
+// candidates only) must not change scores when it varies later.
+func TestUnseenFeatureIsIgnored(t *testing.T) {
+	lists := synthetic(40)
+	m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Std[2] != 0 {
+		t.Fatalf("dense_sim was constant in training, std %v", m.Std[2])
+	}
+	f := append([]float64(nil), lists[0].feats[0]...)
+	base := m.score(m.input(f, nil), nil)
+	f[2], f[3] = 0.9, 1
+	if got := m.score(m.input(f, nil), nil); got != base {
+		t.Fatalf("score moved from %v to %v on a feature never seen varying", base, got)
+	}
+}

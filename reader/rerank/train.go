@@ -286,7 +286,14 @@ func standardization(lists []List, idx []int) (mean, std []float64) {
 		}
 	}
 	for i := range std {
-		std[i] = math.Sqrt(std[i]/n) + 1e-6
+		std[i] = math.Sqrt(std[i] / n)
+		if std[i] < 1e-9 {
+			// Constant in training (dense features over BM25-only
+			// candidates): the model cannot have learned anything from it.
+			std[i] = 0
+		} else {
+			std[i] += 1e-6
+		}
 	}
 	return mean, std
 }
