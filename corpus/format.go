@@ -61,10 +61,9 @@ func DetectFormat(name string) (Format, error) {
 	base = strings.TrimSuffix(base, ".gz")
 	ext := filepath.Ext(base)
 	switch {
-	case ext == ".tsv" && strings.Contains(base, "psgs"), ext == ".tsv":
+	case ext == ".tsv":
 		return DPR, nil
-	case ext == ".json" && strings.Contains(base, "squad"),
-		ext == ".json" && strings.HasPrefix(base, "dev-v1") || strings.HasPrefix(base, "train-v1"):
+	case ext == ".json" && (strings.Contains(base, "squad") || strings.HasPrefix(base, "dev-v") || strings.HasPrefix(base, "train-v")):
 		return SQuAD, nil
 	case ext == ".jsonl" && strings.Contains(base, "nq") && strings.Contains(base, "oracle"):
 		return NQ, nil

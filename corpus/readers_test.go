@@ -166,6 +166,10 @@ func TestDetectFormat(t *testing.T) {
 			t.Errorf("DetectFormat(%q) = %q, %v; want %q", name, got, err, want)
 		}
 	}
+	// Only a .json named like SQuAD's files is SQuAD.
+	if f, err := DetectFormat("train-v1.1.txt"); err != nil || f != Text {
+		t.Errorf("train-v1.1.txt: %q %v, want text", f, err)
+	}
 	if _, err := DetectFormat("photo.png"); err == nil {
 		t.Error("png: want an error")
 	}

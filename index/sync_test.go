@@ -205,11 +205,11 @@ func TestEmbedderPersistsAndMismatchIsAnError(t *testing.T) {
 	in := index.Ingester{Chunker: corpus.Chunker{Words: 12}}
 	_ = c.Upsert(ctx, in.Entries(docs("doc", 20)))
 
-	src := &lsa.Source{Options: lsa.Options{Dim: 8, Seed: 1}}
-	if _, err := src.Embedder(ctx, c, false); !errors.Is(err, index.ErrNoEmbedder) {
+	first := &lsa.Source{Options: lsa.Options{Dim: 8, Seed: 1}}
+	if _, err := first.Embedder(ctx, c, false); !errors.Is(err, index.ErrNoEmbedder) {
 		t.Fatalf("unfitted: %v", err)
 	}
-	e1, err := src.Embedder(ctx, c, true)
+	e1, err := first.Embedder(ctx, c, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +227,19 @@ func TestEmbedderPersistsAndMismatchIsAnError(t *testing.T) {
 	}
 	if err := c.CheckEmbedder(otherEmbedder{}); err == nil || !strings.Contains(err.Error(), "builtin-lsa") {
 		t.Fatalf("dimension mismatch: %v", err)
+	}
+	// A dropped and rebuilt collection does not inherit the cached model.
+	src := &lsa.Source{Options: lsa.Options{Dim: 8, Seed: 1}}
+	if _, err := src.Embedder(ctx, c, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Drop("emb"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = store.Collection("emb", true)
+	_ = c.Upsert(ctx, in.Entries(docs("other", 5)))
+	if _, err := src.Embedder(ctx, c, false); !errors.Is(err, index.ErrNoEmbedder) {
+		t.Fatalf("after drop: %v, want ErrNoEmbedder", err)
 	}
 }
 

@@ -36,7 +36,6 @@ type VectorStore interface {
 	Upsert(ctx context.Context, collection string, ps []corpus.Passage, vecs [][]float32) error
 	Delete(ctx context.Context, collection string, ids []string) error
 	IDs(ctx context.Context, collection string) (map[string]struct{}, error)
-	DropClass(ctx context.Context, collection string) error
 }
 
 // SyncState says how a collection's vector copy stands.

@@ -300,7 +300,7 @@ func benchScaleCmd(cfg *config) *cobra.Command {
 				modes = append(modes, "dense", "hybrid")
 			}
 			for _, mode := range modes {
-				rank, err := a.ranker(mode, name, 1)
+				rank, err := a.ranker(mode, name)
 				if err != nil {
 					return err
 				}

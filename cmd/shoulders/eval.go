@@ -216,9 +216,9 @@ func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, er
 		base = "bm25"
 	}
 	if base == name || rr == nil {
-		return a.ranker(name, col, 1)
+		return a.ranker(name, col)
 	}
-	first, err := a.ranker(base, col, 1)
+	first, err := a.ranker(base, col)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, er
 }
 
 // ranker turns a retrieval mode into an eval.Ranker over collection col.
-func (a *app) ranker(name, col string, _ int) (eval.Ranker, error) {
+func (a *app) ranker(name, col string) (eval.Ranker, error) {
 	if _, ok := a.reader.Retrievers[name]; !ok {
 		return nil, fmt.Errorf("unknown retriever %q (available: %s)", name, strings.Join(a.reader.Modes(), ", "))
 	}

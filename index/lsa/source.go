@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
@@ -24,7 +25,10 @@ type Source struct {
 	models map[string]*embedder
 }
 
-type embedder struct{ m *Model }
+type embedder struct {
+	m   *Model
+	mod time.Time // modification time of the file it was loaded from
+}
 
 func (e embedder) Name() string { return Name }
 func (e embedder) Dim() int     { return e.m.Dim() }
@@ -41,9 +45,13 @@ func (s *Source) Embedder(ctx context.Context, c *index.Collection, fit bool) (i
 	}
 	path := filepath.Join(c.Dir(), "lsa.model")
 	key := path
-	if e, ok := s.models[key]; ok {
+	// A cached model holds only while its file does: a collection dropped
+	// and rebuilt (a changed eval corpus) gets a model of its own.
+	fi, statErr := os.Stat(path)
+	if e, ok := s.models[key]; ok && statErr == nil && fi.ModTime().Equal(e.mod) {
 		return e, nil
 	}
+	delete(s.models, key)
 	if s.Analyze == nil {
 		s.Analyze = index.Terms
 	}
@@ -62,19 +70,15 @@ func (s *Source) Embedder(ctx context.Context, c *index.Collection, fit bool) (i
 	default:
 		return nil, err
 	}
-	e := &embedder{m}
+	e := &embedder{m: m}
+	if fi, err := os.Stat(path); err == nil {
+		e.mod = fi.ModTime()
+	}
 	if err := c.CheckEmbedder(e); err != nil {
 		return nil, err
 	}
 	s.models[key] = e
 	return e, nil
-}
-
-// Forget drops a cached model, for a collection that was deleted.
-func (s *Source) Forget(c *index.Collection) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.models, filepath.Join(c.Dir(), "lsa.model"))
 }
 
 func (s *Source) fit(ctx context.Context, c *index.Collection) (*Model, error) {

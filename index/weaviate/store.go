@@ -132,16 +132,6 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 	return nil
 }
 
-// DropClass deletes a collection's class and all its objects.
-func (s *Store) DropClass(ctx context.Context, collection string) error {
-	err := s.c.Schema().ClassDeleter().WithClassName(ClassName(collection)).Do(ctx)
-	var ce *fault.WeaviateClientError
-	if errors.As(err, &ce) && ce.StatusCode == http.StatusNotFound {
-		return nil
-	}
-	return describe(err)
-}
-
 // Upsert writes passages with their vectors. Each object either lands or
 // is reported: a partial failure returns an error naming what failed.
 func (s *Store) Upsert(ctx context.Context, collection string, ps []corpus.Passage, vecs [][]float32) error {
