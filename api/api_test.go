@@ -304,6 +304,12 @@ func TestErrors(t *testing.T) {
 		{"missing doc", "GET", "/v1/documents/nope", "", "", 404, "not_found"},
 		{"no route", "GET", "/v2/anything", "", "", 404, "not_found"},
 		{"bad method", "PUT", "/v1/ask", "", "", 405, "method_not_allowed"},
+		{"bad recursion", "POST", "/v1/ask", "application/json", `{"question": "x", "recursion": {"mode": "spiral"}}`, 400, "invalid_recursion"},
+		{"too many samples", "POST", "/v1/ask", "application/json", `{"question": "x", "recursion": {"mode": "vote", "samples": 99}}`, 400, "invalid_recursion"},
+		{"bad demos k", "POST", "/v1/ask", "application/json", `{"question": "x", "demos": {"pool": "faq", "k": 500}}`, 400, "invalid_demos"},
+		{"bad demos pool", "POST", "/v1/ask", "application/json", `{"question": "x", "demos": {"pool": "../faq"}}`, 400, "invalid_demos"},
+		{"recursion without LM", "POST", "/v1/ask", "application/json", `{"question": "x", "recursion": {"mode": "textual"}}`, 400, "lm_required"},
+		{"demos without LM", "POST", "/v1/ask", "application/json", `{"question": "x", "demos": {"pool": "faq"}}`, 400, "lm_required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -318,6 +324,99 @@ func TestErrors(t *testing.T) {
 	col, _ := h.store.Collection("default", false)
 	if recs, total, _ := col.Documents(context.Background(), 0, 10); total != 3 || len(recs) != 3 {
 		t.Fatalf("after bad requests: %d documents", total)
+	}
+}
+
+const faq = `{"question": "How do I configure the retrieval mode?", "answer": "set retrieval to bm25, dense or hybrid", "title": "Retrieval", "passage": "Each request may set retrieval to bm25, dense or hybrid."}
+{"question": "How do I turn the re-ranker off?", "answer": "rerank: false"}
+`
+
+func TestAskRecursionAndDemos(t *testing.T) {
+	lmSrv := openaitest.New("m")
+	defer lmSrv.Close()
+	lm, _ := openai.New(openai.Config{URL: lmSrv.URL, Model: "m", Timeout: 5 * time.Second})
+	h := newHarness(t, lm)
+	h.seed()
+	demos, err := reader.ReadDemos(strings.NewReader(faq), "faq.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.WritePool(context.Background(), h.store, "faq", demos); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Reader.Demos = reader.Pools{Store: h.store}
+	samples := []string{"Set SHOULDERS_LM_URL [1]", "SHOULDERS_LM_MODEL [1]", "set SHOULDERS_LM_URL."}
+	lmSrv.SetResponder(func(p string, i int) string {
+		if strings.Contains(p, "<candidate ") {
+			return openaitest.Answer(p)
+		}
+		return samples[i%len(samples)]
+	})
+
+	// Pools are listed apart from collections.
+	var cols struct {
+		Collections []string `json:"collections"`
+		DemoPools   []string `json:"demo_pools"`
+	}
+	var cfg struct {
+		DemoPools []string `json:"demo_pools"`
+	}
+	h.json("GET", "/v1/collections", nil, &cols)
+	h.json("GET", "/v1/config", nil, &cfg)
+	if strings.Join(cols.DemoPools, ",") != "faq" || strings.Join(cfg.DemoPools, ",") != "faq" || strings.Contains(strings.Join(cols.Collections, ","), "faq") {
+		t.Fatalf("collections %+v, config pools %v", cols, cfg.DemoPools)
+	}
+
+	req := AskRequest{Question: "How do I configure the LM?", Recursion: &reader.Recursion{Mode: reader.RecursionTextual, Samples: 3},
+		Demos: &reader.Demos{Pool: "faq", K: 2}}
+	var a reader.Answer
+	if code := h.json("POST", "/v1/ask", req, &a); code != 200 {
+		t.Fatalf("ask: %d", code)
+	}
+	r := a.Recursion
+	if r == nil || r.Mode != reader.RecursionTextual || len(r.Candidates) != 2 || r.Candidates[0].Count != 2 || len(r.Passes) != 2 {
+		t.Fatalf("recursion %+v", r)
+	}
+	if a.Answer != "Set SHOULDERS_LM_URL [1]" || len(a.Citations) != 1 || a.Tokens.Prompt != r.Passes[0].PromptTokens+r.Passes[1].PromptTokens {
+		t.Fatalf("answer %q, citations %+v, tokens %+v", a.Answer, a.Citations, a.Tokens)
+	}
+	if len(a.Demos) == 0 || a.Demos[0].Question != "How do I configure the retrieval mode?" || a.Tokens.Demos == 0 {
+		t.Fatalf("demos %+v, tokens %+v", a.Demos, a.Tokens)
+	}
+
+	// The stream carries the final pass only, then the answer with its candidates.
+	body, _ := json.Marshal(req)
+	w := h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
+	var tokens []string
+	var final reader.Answer
+	for _, e := range parseSSE(t, w.Body.String()) {
+		switch e.name {
+		case "token":
+			var d struct{ Text string }
+			_ = json.Unmarshal([]byte(e.data), &d)
+			tokens = append(tokens, d.Text)
+		case "answer":
+			_ = json.Unmarshal([]byte(e.data), &final)
+		}
+	}
+	if strings.Join(tokens, "") != final.Answer || final.Recursion == nil || len(final.Recursion.Candidates) != 2 {
+		t.Fatalf("stream: tokens %q, answer %+v", tokens, final)
+	}
+
+	// A failed second pass is an error event and no answer, even after tokens.
+	lmSrv.SetCutStream(true)
+	w = h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
+	lmSrv.SetCutStream(false)
+	if ev := parseSSE(t, w.Body.String()); len(ev) < 2 || ev[len(ev)-2].name != "error" || strings.Contains(w.Body.String(), "event:answer") ||
+		!strings.Contains(ev[len(ev)-2].data, "final pass") {
+		t.Fatalf("cut second pass: %s", w.Body.String())
+	}
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "x", Demos: &reader.Demos{Pool: "nope"}}, &e); code != 404 || e.Error.Code != "demo_pool_not_found" {
+		t.Fatalf("unknown pool: %d %+v", code, e)
+	}
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "x", Demos: &reader.Demos{Pool: "default"}}, &e); code != 404 || e.Error.Code != "demo_pool_not_found" {
+		t.Fatalf("collection as pool: %d %+v", code, e)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/reader"
 )
 
@@ -20,6 +21,10 @@ type AskRequest struct {
 	Policy     string `json:"policy,omitempty"`
 	// Rerank turns the re-ranker on or off; default on when a model is loaded.
 	Rerank *bool `json:"rerank,omitempty"`
+	// Recursion reads the context again: {"mode": "vote"|"textual", "samples": N}.
+	Recursion *reader.Recursion `json:"recursion,omitempty"`
+	// Demos puts worked examples first: {"pool": NAME, "k": K, "share": 0.25}.
+	Demos *reader.Demos `json:"demos,omitempty"`
 }
 
 // validate checks the request and fills its defaults.
@@ -46,7 +51,25 @@ func (s *Server) validate(q *AskRequest) (reader.Request, error) {
 	if err != nil {
 		return reader.Request{}, badRequest("invalid_policy", err.Error())
 	}
-	return reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}, nil
+	req := reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}
+	if q.Recursion != nil {
+		if err := q.Recursion.Validate(); err != nil {
+			return reader.Request{}, badRequest("invalid_recursion", err.Error())
+		}
+		req.Recursion = *q.Recursion
+	}
+	if q.Demos != nil {
+		if err := q.Demos.Validate(); err != nil {
+			return reader.Request{}, badRequest("invalid_demos", err.Error())
+		}
+		if q.Demos.Pool != "" {
+			if err := corpus.ValidateCollection(q.Demos.Pool); err != nil {
+				return reader.Request{}, badRequest("invalid_demos", "pool: "+err.Error())
+			}
+		}
+		req.Demos = *q.Demos
+	}
+	return req, nil
 }
 
 // handleAsk answers a question as JSON, or as Server-Sent Events when the

@@ -48,6 +48,10 @@ func classify(err error) *apiError {
 		ae = &apiError{http.StatusNotFound, Error{"collection_not_found", err.Error()}}
 	case errors.Is(err, index.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, Error{"not_found", err.Error()}}
+	case errors.Is(err, reader.ErrNoPool):
+		ae = &apiError{http.StatusNotFound, Error{"demo_pool_not_found", err.Error()}}
+	case errors.Is(err, reader.ErrNeedsLM):
+		ae = badRequest("lm_required", err.Error())
 	case errors.Is(err, reader.ErrUnknownRetrieval):
 		ae = badRequest("unknown_retrieval", err.Error())
 	case errors.As(err, &le):
@@ -55,7 +59,7 @@ func classify(err error) *apiError {
 		if le.Code == reader.CodeLMTimeout {
 			status = http.StatusGatewayTimeout
 		}
-		ae = &apiError{status, Error{le.Code, le.Error()}}
+		ae = &apiError{status, Error{le.Code, err.Error()}} // names the pass of a recursion
 	case errors.Is(err, context.Canceled):
 		ae = &apiError{499, Error{"canceled", "the client went away"}}
 	case errors.Is(err, context.DeadlineExceeded):

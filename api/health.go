@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shoulders-qa/shoulders/reader"
 )
 
 func (s *Server) handleHealth(c *gin.Context) {
@@ -60,15 +61,31 @@ func (s *Server) handleReady(c *gin.Context) {
 }
 
 func (s *Server) handleCollections(c *gin.Context) {
-	cols, err := s.Store.Collections()
+	cols, pools, err := s.collections()
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if cols == nil {
-		cols = []string{}
+	c.JSON(http.StatusOK, gin.H{"collections": cols, "demo_pools": pools})
+}
+
+// collections lists passage collections and demonstration pools apart:
+// one does not ask questions of a pool.
+func (s *Server) collections() (cols, pools []string, err error) {
+	names, err := s.Store.Collections()
+	if err != nil {
+		return nil, nil, err
 	}
-	c.JSON(http.StatusOK, gin.H{"collections": cols})
+	cols, pools = []string{}, []string{}
+	for _, n := range names {
+		col, err := s.Store.Collection(n, false)
+		if err == nil && reader.IsPool(col) {
+			pools = append(pools, n)
+			continue
+		}
+		cols = append(cols, n)
+	}
+	return cols, pools, nil
 }
 
 // handleConfig tells clients what this server offers: retrieval modes,
@@ -79,7 +96,15 @@ func (s *Server) handleConfig(c *gin.Context) {
 		lm = s.Reader.LM.Model()
 	}
 	l := s.limits()
+	_, pools, err := s.collections()
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{
+		"recursion": gin.H{"modes": []reader.RecursionMode{reader.RecursionOff, reader.RecursionVote, reader.RecursionTextual},
+			"default_samples": reader.DefaultSamples, "max_samples": reader.MaxSamples},
+		"demo_pools":        pools,
 		"retrieval_modes":   s.Reader.Modes(),
 		"default_retrieval": s.Reader.DefaultRetrieval,
 		"lm":                lm,

@@ -3,30 +3,9 @@ package eval
 import (
 	"regexp"
 	"strings"
+
+	"github.com/shoulders-qa/shoulders/corpus"
 )
-
-var articles = regexp.MustCompile(`\b(a|an|the)\b`)
-
-// Normalize applies the SQuAD answer normalization: lower case, ASCII
-// punctuation removed, the articles a/an/the removed, white space
-// collapsed. It matches normalize_answer of the official evaluation script.
-func Normalize(s string) string {
-	s = strings.ToLower(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if r < 128 && isASCIIPunct(byte(r)) {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	s = articles.ReplaceAllString(b.String(), " ")
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func isASCIIPunct(c byte) bool {
-	return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~')
-}
 
 // An AnswerMatcher tells whether a text contains one of a question's gold
 // answers: normalized strings matched on token boundaries (the SQuAD and
@@ -49,7 +28,7 @@ func NewAnswerMatcher(answers []string, regex bool) (*AnswerMatcher, error) {
 			m.res = append(m.res, re)
 			continue
 		}
-		if n := Normalize(a); n != "" {
+		if n := corpus.NormalizeAnswer(a); n != "" {
 			m.norms = append(m.norms, " "+n+" ")
 		}
 	}
@@ -66,7 +45,7 @@ func (m *AnswerMatcher) Match(text string) bool {
 		}
 		return false
 	}
-	return m.MatchNormalized(" " + Normalize(text) + " ")
+	return m.MatchNormalized(" " + corpus.NormalizeAnswer(text) + " ")
 }
 
 // MatchNormalized is Match for text already normalized and padded with a
@@ -86,11 +65,3 @@ func HasAnswer(text string, answers []string) bool {
 	m, _ := NewAnswerMatcher(answers, false)
 	return m.Match(text)
 }
-
-// StripCitations removes passage citations such as "[2]" or "[1, 3]" from
-// a generated answer before it is scored.
-func StripCitations(s string) string {
-	return strings.TrimSpace(citations.ReplaceAllString(s, ""))
-}
-
-var citations = regexp.MustCompile(`\s*\[\s*\d+\s*(?:[,;]\s*\d+\s*)*\]`)

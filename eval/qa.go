@@ -30,7 +30,12 @@ type QARun struct {
 	// the run reports exact match and F1.
 	LM       reader.LM
 	LMBudget int
-	Workers  int
+	// Readers are the ways the LM reads the packed context, compared on
+	// the same candidates; empty means the plain reader alone.
+	Readers []ReaderVariant
+	// Demos finds the worked examples of readers that use them.
+	Demos   reader.DemoSource
+	Workers int
 	// Progress is called after each question with the number done.
 	Progress func(done int)
 }
@@ -56,11 +61,49 @@ type QAResult struct {
 	Subsets map[string]*QAMetrics     `json:"subsets"`
 	Latency map[string]LatencySummary `json:"latency"`
 	// LMTokens counts the LM's prompt and completion tokens, summed.
-	LMTokens  map[string]int `json:"lm_tokens,omitempty"`
-	Note      string         `json:"note,omitempty"`
-	ElapsedMS float64        `json:"elapsed_ms"`
+	LMTokens map[string]int `json:"lm_tokens,omitempty"`
+	// Readers compares the ways of reading, when an LM is configured.
+	Readers   []*ReaderResult `json:"readers,omitempty"`
+	Note      string          `json:"note,omitempty"`
+	ElapsedMS float64         `json:"elapsed_ms"`
 	// Samples keeps every stage latency, for histograms.
 	Samples map[string][]float64 `json:"-"`
+}
+
+// A ReaderVariant is one way of reading: plain, recursive, with demos.
+type ReaderVariant struct {
+	Name      string           `json:"name"`
+	Recursion reader.Recursion `json:"recursion"`
+	Demos     reader.Demos     `json:"demos"`
+}
+
+// PlainReader reads once, without demos.
+var PlainReader = ReaderVariant{Name: "plain", Recursion: reader.Recursion{Mode: reader.RecursionOff}}
+
+// ReaderResult holds the answer figures of one ReaderVariant.
+type ReaderResult struct {
+	ReaderVariant
+	Subsets map[string]*ReaderMetrics `json:"subsets"`
+	// Latency of the LM passes per question, milliseconds.
+	Latency LatencySummary `json:"latency"`
+	// Per question, on average: LM tokens and requests.
+	PromptTokens     float64 `json:"prompt_tokens"`
+	CompletionTokens float64 `json:"completion_tokens"`
+	Calls            float64 `json:"calls"`
+	DemoTokens       float64 `json:"demo_tokens,omitempty"`
+}
+
+// ReaderMetrics are the answer figures of one subset.
+type ReaderMetrics struct {
+	N  int     `json:"n"`
+	EM float64 `json:"em"`
+	F1 float64 `json:"f1"`
+}
+
+type readOutcome struct {
+	em, f1              float64
+	in, out, calls, dem int
+	ms                  float64
 }
 
 type qaOutcome struct {
@@ -73,6 +116,7 @@ type qaOutcome struct {
 	stages   map[string]float64
 	lmIn     int
 	lmOut    int
+	reads    []readOutcome
 }
 
 // Run evaluates every question, in parallel, and aggregates by subset;
@@ -186,20 +230,74 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		}
 	}
 	if r.LM != nil {
-		if r.LMBudget > 0 && lmPacking.Budget == 0 {
-			lmPacking = reader.Pack(cands, r.LMBudget, r.Tokens, r.Policy)
+		budget := r.LMBudget
+		if budget <= 0 {
+			budget = budgets[len(budgets)-1]
 		}
-		t := time.Now()
-		g, err := r.LM.Generate(ctx, reader.Generation{Prompt: reader.BuildPrompt(q.Text, lmPacking.Packed), MaxTokens: 64})
-		if err != nil {
-			return o, err
+		for vi, v := range r.readers() {
+			t := time.Now()
+			ro, err := r.read(ctx, q, v, cands, budget, lmPacking)
+			if err != nil {
+				return o, fmt.Errorf("reader %s: %w", v.Name, err)
+			}
+			ro.ms = ms(time.Since(t))
+			if vi == 0 {
+				o.stages["lm"] = ro.ms
+				o.em, o.f1, o.answered, o.lmIn, o.lmOut = ro.em, ro.f1, true, ro.in, ro.out
+			}
+			o.reads = append(o.reads, ro)
 		}
-		o.stages["lm"] = ms(time.Since(t))
-		ans := StripCitations(g.Text)
-		o.em, o.f1, o.answered = ExactMatch(ans, q.Answers), F1(ans, q.Answers), true
-		o.lmIn, o.lmOut = g.PromptTokens, g.CompletionTokens
 	}
 	return o, nil
+}
+
+func (r QARun) readers() []ReaderVariant {
+	if len(r.Readers) == 0 {
+		return []ReaderVariant{PlainReader}
+	}
+	return r.Readers
+}
+
+// read answers q with one reader variant. Demos take their share of the
+// budget first, as in Reader.Ask; without demos the packing measured at
+// the budget is reused.
+func (r QARun) read(ctx context.Context, q corpus.Question, v ReaderVariant, cands []retriever.Candidate, budget int, pk reader.Packing) (readOutcome, error) {
+	var demos []reader.Demo
+	var demoTokens int
+	if v.Demos.On() {
+		if r.Demos == nil {
+			return readOutcome{}, fmt.Errorf("no demonstration pools to draw from")
+		}
+		k := v.Demos.K
+		if k <= 0 {
+			k = reader.DefaultDemoK
+		}
+		share := v.Demos.Share
+		if share <= 0 {
+			share = reader.DefaultDemoShare
+		}
+		found, err := r.Demos.Demos(ctx, v.Demos.Pool, q.Text, k)
+		if err != nil {
+			return readOutcome{}, err
+		}
+		demos, demoTokens = reader.PackDemos(found, int(float64(budget)*share), r.Tokens)
+	}
+	if demoTokens > 0 || pk.Budget != budget {
+		pk = reader.Pack(cands, budget-demoTokens, r.Tokens, r.Policy)
+	}
+	rd, err := reader.Reading{Question: q.Text, Packed: pk.Packed, Demos: demos, Recursion: v.Recursion, MaxTokens: 64, Tokens: r.Tokens}.Do(ctx, r.LM)
+	if err != nil {
+		return readOutcome{}, err
+	}
+	ans := reader.StripCitations(rd.Text)
+	ro := readOutcome{em: ExactMatch(ans, q.Answers), f1: F1(ans, q.Answers), in: rd.PromptTokens, out: rd.CompletionTokens, calls: 1, dem: demoTokens}
+	if rd.Recursion != nil {
+		ro.calls = 0
+		for _, p := range rd.Recursion.Passes {
+			ro.calls += p.Calls
+		}
+	}
+	return ro, nil
 }
 
 func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
@@ -263,9 +361,39 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 	for k, v := range stages {
 		res.Latency[k] = Summarize(v)
 	}
+	if r.LM != nil {
+		res.Readers = r.aggregateReaders(out, groups)
+	}
 	res.Samples = stages
 	if r.LM == nil {
 		res.Note = "no LM configured: exact match and F1 need an LM (set SHOULDERS_LM_URL); retrieval and packing metrics only"
+	}
+	return res
+}
+
+func (r QARun) aggregateReaders(out []qaOutcome, groups map[string][]qaOutcome) []*ReaderResult {
+	var res []*ReaderResult
+	for vi, v := range r.readers() {
+		rr := &ReaderResult{ReaderVariant: v, Subsets: map[string]*ReaderMetrics{}}
+		for name, g := range groups {
+			var ems, f1s []float64
+			for _, o := range g {
+				ems = append(ems, 100*o.reads[vi].em)
+				f1s = append(f1s, 100*o.reads[vi].f1)
+			}
+			rr.Subsets[name] = &ReaderMetrics{N: len(g), EM: Mean(ems), F1: Mean(f1s)}
+		}
+		var lat, in, outTok, calls, dem []float64
+		for _, o := range out {
+			ro := o.reads[vi]
+			lat = append(lat, ro.ms)
+			in = append(in, float64(ro.in))
+			outTok = append(outTok, float64(ro.out))
+			calls = append(calls, float64(ro.calls))
+			dem = append(dem, float64(ro.dem))
+		}
+		rr.Latency, rr.PromptTokens, rr.CompletionTokens, rr.Calls, rr.DemoTokens = Summarize(lat), Mean(in), Mean(outTok), Mean(calls), Mean(dem)
+		res = append(res, rr)
 	}
 	return res
 }

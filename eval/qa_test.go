@@ -2,10 +2,12 @@ package eval
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
@@ -61,5 +63,66 @@ func TestQARunWithAndWithoutLM(t *testing.T) {
 	res, _ = run.Run(context.Background(), qs)
 	if res.Subsets["all"].EM != nil || res.Note == "" {
 		t.Fatal("without an LM there must be no EM and a note saying why")
+	}
+}
+
+// Readers are compared on the same candidates: the plain reader, a vote
+// over samples and worked examples, each with its EM, tokens and calls.
+func TestQARunComparesReaders(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	lm, _ := openai.New(openai.Config{URL: srv.URL, Model: "m", Timeout: 5 * time.Second})
+	// Plain readings answer with the first sentence of passage 1 (wrong
+	// for q2); samples vote 2 to 1 for the right answer.
+	srv.SetResponder(func(p string, i int) string {
+		if strings.Contains(p, "Question: q2") && i > 0 {
+			return "Rome [2]"
+		}
+		return openaitest.Answer(p)
+	})
+	lists := map[string][]retriever.Candidate{
+		"q1": cands("Paris. It is in France.", "London is big."),
+		"q2": cands("Berlin is a city.", "Rome."),
+	}
+	rank := func(_ context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
+		return lists[q], nil, nil
+	}
+	qs := []corpus.Question{{ID: "1", Text: "q1", Answers: []string{"Paris"}}, {ID: "2", Text: "q2", Answers: []string{"Rome"}}}
+	store, err := index.OpenStore(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := reader.WritePool(context.Background(), store, "pool", []reader.Demo{{ID: "d", Question: "q1 capital", Answers: []string{"Paris"}}}); err != nil {
+		t.Fatal(err)
+	}
+	run := QARun{Dataset: "toy", Split: "dev", Ranker: "fixed", Rank: rank, Tokens: reader.Estimate{}, Budgets: []int{1000},
+		LM: lm, LMBudget: 1000, Workers: 1, Demos: reader.Pools{Store: store},
+		Readers: []ReaderVariant{PlainReader,
+			{Name: "vote", Recursion: reader.Recursion{Mode: reader.RecursionVote, Samples: 3}},
+			{Name: "demos", Recursion: reader.Recursion{Mode: reader.RecursionOff}, Demos: reader.Demos{Pool: "pool", K: 1}}}}
+	res, err := run.Run(context.Background(), qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Readers) != 3 {
+		t.Fatalf("readers %+v", res.Readers)
+	}
+	plain, vote, demos := res.Readers[0], res.Readers[1], res.Readers[2]
+	if plain.Subsets["all"].EM != 50 || *res.Subsets["all"].EM != 50 || vote.Subsets["all"].EM != 100 {
+		t.Fatalf("EM plain %v, vote %v", plain.Subsets["all"].EM, vote.Subsets["all"].EM)
+	}
+	if plain.Calls != 1 || vote.Calls != 1 || vote.CompletionTokens <= plain.CompletionTokens || vote.Latency.N != 2 {
+		t.Fatalf("costs: plain %+v, vote %+v", plain, vote)
+	}
+	if demos.DemoTokens == 0 || demos.PromptTokens <= plain.PromptTokens {
+		t.Fatalf("demos must add their tokens: plain %+v, demos %+v", plain, demos)
+	}
+	rep := Report{QA: []*QAResult{res}}
+	if md := rep.Markdown(); !strings.Contains(md, "| toy | dev | fixed | vote | all | 2 | 100.0 |") {
+		t.Fatalf("markdown:\n%s", md)
+	}
+	if rep.Flatten()["toy.dev.fixed.reader.vote.em"] != 100 {
+		t.Fatalf("flatten %v", rep.Flatten())
 	}
 }

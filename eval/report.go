@@ -95,6 +95,12 @@ func (r *Report) Flatten() map[string]float64 {
 				out[prefix+"em"] = round(*m.EM, 2)
 				out[prefix+"f1"] = round(*m.F1, 2)
 			}
+			for _, rr := range q.Readers {
+				if rm := rr.Subsets[name]; rm != nil {
+					out[prefix+"reader."+rr.Name+".em"] = round(rm.EM, 2)
+					out[prefix+"reader."+rr.Name+".f1"] = round(rm.F1, 2)
+				}
+			}
 		}
 	}
 	for _, b := range r.BEIR {
@@ -181,6 +187,7 @@ func (r *Report) Markdown() string {
 			}
 		}
 		b.WriteString("\nTop-k: DPR's retrieval accuracy, the percentage of questions with a passage holding a normalized gold answer among the first k. Recall@N tok: the percentage whose context, packed greedily in ranked order into N tokens (cl100k_base), holds an answer. EM and F1 need an LM.\n\n")
+		r.readersMarkdown(&b)
 	}
 	if len(r.BEIR) > 0 {
 		b.WriteString("## BEIR\n\n| dataset | split | ranker | queries | nDCG@10 | recall@100 | MRR@10 |\n|---|---|---|---|---|---|---|\n")
@@ -215,6 +222,33 @@ func (r *Report) Markdown() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// readersMarkdown compares the ways the LM read the same packed contexts.
+func (r *Report) readersMarkdown(b *strings.Builder) {
+	found := false
+	for _, q := range r.QA {
+		found = found || len(q.Readers) > 0
+	}
+	if !found {
+		return
+	}
+	b.WriteString("## Readers (the LM's answers from the same candidates)\n\n")
+	b.WriteString("| dataset | split | ranker | reader | subset | n | EM | F1 | prompt tok/q | completion tok/q | demo tok/q | LM calls/q | LM p50 ms | LM p95 ms |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, q := range r.sortedQA() {
+		for _, rr := range q.Readers {
+			for _, sub := range q.SubsetNames() {
+				m := rr.Subsets[sub]
+				if m == nil {
+					continue
+				}
+				fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %.1f | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f | %.0f |\n",
+					q.Dataset, q.Split, q.Ranker, rr.Name, sub, m.N, m.EM, m.F1, rr.PromptTokens, rr.CompletionTokens, rr.DemoTokens, rr.Calls, rr.Latency.P50, rr.Latency.P95)
+			}
+		}
+	}
+	b.WriteString("\nTokens and latency are per question over all subsets, as the LM server reports them; a recursive reader's include both passes.\n\n")
 }
 
 func orDash(s string) string {

@@ -1,13 +1,17 @@
 package eval
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+)
 
 // ExactMatch is 1 when the normalized prediction equals a normalized gold
 // answer, else 0 (SQuAD v1.1 evaluation script, max over gold answers).
 func ExactMatch(prediction string, golds []string) float64 {
-	p := Normalize(prediction)
+	p := corpus.NormalizeAnswer(prediction)
 	for _, g := range golds {
-		if p == Normalize(g) {
+		if p == corpus.NormalizeAnswer(g) {
 			return 1
 		}
 	}
@@ -18,9 +22,9 @@ func ExactMatch(prediction string, golds []string) float64 {
 // gold answer (SQuAD v1.1 evaluation script).
 func F1(prediction string, golds []string) float64 {
 	best := 0.0
-	p := strings.Fields(Normalize(prediction))
+	p := strings.Fields(corpus.NormalizeAnswer(prediction))
 	for _, g := range golds {
-		if f := tokenF1(p, strings.Fields(Normalize(g))); f > best {
+		if f := tokenF1(p, strings.Fields(corpus.NormalizeAnswer(g))); f > best {
 			best = f
 		}
 	}

@@ -45,6 +45,10 @@ type Answer struct {
 	Degraded   []string              `json:"degraded,omitempty"`
 	Reranked   bool                  `json:"reranked"`
 	Model      string                `json:"model,omitempty"`
+	// Demos are the worked examples put before the question.
+	Demos []Demo `json:"demos,omitempty"`
+	// Recursion reports the passes of a recursive reading.
+	Recursion *RecursionReport `json:"recursion,omitempty"`
 }
 
 // TokenReport accounts for the context: the budget, what packing used,
@@ -52,7 +56,9 @@ type Answer struct {
 type TokenReport struct {
 	Context    int    `json:"context"`
 	Budget     int    `json:"budget"`
+	// Used counts passage and demo tokens; Demos the demos' part.
 	Used       int    `json:"used"`
+	Demos      int    `json:"demos,omitempty"`
 	Counter    string `json:"counter"`
 	Prompt     int    `json:"prompt,omitempty"`
 	Completion int    `json:"completion,omitempty"`
@@ -92,3 +98,11 @@ func citation(p Packed) Citation {
 	return Citation{N: p.N, PassageID: p.Passage.ID, DocID: p.Passage.DocID, Title: p.Passage.Title,
 		Source: p.Passage.Source, Text: p.Passage.Text}
 }
+
+// StripCitations removes passage citations such as "[2]" or "[1, 3]" from
+// a generated answer before it is scored.
+func StripCitations(s string) string {
+	return strings.TrimSpace(citationsRE.ReplaceAllString(s, ""))
+}
+
+var citationsRE = regexp.MustCompile(`\s*\[\s*\d+\s*(?:[,;]\s*\d+\s*)*\]`)

@@ -17,12 +17,17 @@ type Generation struct {
 	Prompt      Prompt
 	MaxTokens   int
 	Temperature float64
-	OnDelta     func(delta string) error `json:"-"`
+	// N asks for that many samples in one request (the server's n
+	// parameter). Servers that ignore it return one; see Sample.
+	N       int
+	OnDelta func(delta string) error `json:"-"`
 
-	Text             string `json:"text"`
-	FinishReason     string `json:"finish_reason,omitempty"`
-	PromptTokens     int    `json:"prompt_tokens"`
-	CompletionTokens int    `json:"completion_tokens"`
+	Text string `json:"text"`
+	// Choices holds every sample returned, Text being the first.
+	Choices          []string `json:"choices,omitempty"`
+	FinishReason     string   `json:"finish_reason,omitempty"`
+	PromptTokens     int      `json:"prompt_tokens"`
+	CompletionTokens int      `json:"completion_tokens"`
 }
 
 // LMError codes, stable for API clients.

@@ -59,6 +59,8 @@ type Reader struct {
 	// Reranker, when set, reorders candidates before packing; requests
 	// may turn it off.
 	Reranker Reranker
+	// Demos finds worked examples for requests that ask for them.
+	Demos DemoSource
 	// OnDegraded, when set, is told of every degraded retrieval (for
 	// metrics and logs).
 	OnDegraded func(mode string, parts []string)
@@ -78,9 +80,16 @@ type Request struct {
 	Policy Policy
 	// Rerank turns the re-ranker on or off for this request; nil means
 	// on whenever a model is loaded.
-	Rerank  *bool
+	Rerank *bool
+	// Recursion reads the context more than once (needs an LM).
+	Recursion Recursion
+	// Demos puts worked examples before the question (needs an LM).
+	Demos   Demos
 	OnDelta func(delta string) error
 }
+
+// ErrNeedsLM is returned for settings that only an LM can carry out.
+var ErrNeedsLM = errors.New("no LM is configured")
 
 // A Reranker reorders a question's candidates, best first.
 type Reranker interface {
@@ -172,10 +181,19 @@ func fallbackable(ctx context.Context, err error) bool {
 // less the prompt around the passages and the answer reserve, capped by
 // the request's own budget.
 func (r *Reader) Budget(question string, requested int) int {
+	return r.budget(Request{Question: question, Budget: requested})
+}
+
+// budget is Budget for a request: a textual recursion keeps room for its
+// candidate list, and the prompt around demos is a little longer.
+func (r *Reader) budget(req Request) int {
 	cfg := r.Config.withDefaults()
-	b := cfg.ContextTokens - cfg.AnswerReserve - PromptOverhead(question, r.Tokens)
-	if requested > 0 && requested < b {
-		b = requested
+	b := cfg.ContextTokens - cfg.AnswerReserve - promptOverhead(req.Question, r.Tokens, req.Demos.On(), req.Recursion.Mode == RecursionTextual)
+	if req.Recursion.Mode == RecursionTextual {
+		b -= candidatesReserve(req.Recursion.withDefaults().Samples, r.Tokens)
+	}
+	if req.Budget > 0 && req.Budget < b {
+		b = req.Budget
 	}
 	return max(b, 0)
 }
@@ -184,6 +202,20 @@ func (r *Reader) Budget(question string, requested int) int {
 func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	cfg := r.Config.withDefaults()
 	start := time.Now()
+	if r.LM == nil && (req.Recursion.On() || req.Demos.On()) {
+		return nil, fmt.Errorf("%w: recursion and demos need one (set SHOULDERS_LM_URL)", ErrNeedsLM)
+	}
+	var demos []Demo
+	if req.Demos.On() {
+		if r.Demos == nil {
+			return nil, fmt.Errorf("%w %q: no demonstration pools are set up", ErrNoPool, req.Demos.Pool)
+		}
+		d := req.Demos.withDefaults()
+		var err error
+		if demos, err = r.Demos.Demos(ctx, d.Pool, req.Question, d.K); err != nil {
+			return nil, err
+		}
+	}
 	rt, err := r.Retrieve(ctx, req)
 	if err != nil {
 		return nil, err
@@ -195,14 +227,17 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	if policy == "" {
 		policy = cfg.Policy
 	}
-	budget := r.Budget(req.Question, req.Budget)
-	pk := Pack(cands, budget, r.Tokens, policy)
+	// Demos and passages share the budget: demos may take their share,
+	// passages get the rest and whatever demos leave unused.
+	budget := r.budget(req)
+	demos, demoTokens := PackDemos(demos, int(float64(budget)*req.Demos.withDefaults().Share), r.Tokens)
+	pk := Pack(cands, budget-demoTokens, r.Tokens, policy)
 	packed := time.Now()
 
 	a := &Answer{
 		Question: req.Question, Collection: req.Collection, Retrieval: mode, Degraded: rt.Degraded, Reranked: rt.Reranked,
-		Packed: pk.Packed, Left: pk.Left,
-		Tokens: TokenReport{Context: cfg.ContextTokens, Budget: budget, Used: pk.Used, Counter: r.Tokens.Name()},
+		Packed: pk.Packed, Left: pk.Left, Demos: demos,
+		Tokens: TokenReport{Context: cfg.ContextTokens, Budget: budget, Used: pk.Used + demoTokens, Demos: demoTokens, Counter: r.Tokens.Name()},
 		Timing: Timing{RetrieveMS: ms(retrieved.Sub(start)) - rt.RerankMS, RerankMS: rt.RerankMS, PackMS: ms(packed.Sub(retrieved))},
 	}
 	if a.Packed == nil {
@@ -219,22 +254,24 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 		}
 	case len(pk.Packed) == 0:
 		// Nothing to read: do not let the LM answer from its own memory.
+		a.Demos, a.Tokens.Used, a.Tokens.Demos = nil, 0, 0
 		a.Mode = ModeGenerated
 		a.Model = r.LM.Model()
 		a.Answer, a.Citations = "I don't know.", []Citation{}
 	default:
 		a.Mode = ModeGenerated
 		a.Model = r.LM.Model()
-		g, err := r.LM.Generate(ctx, Generation{
-			Prompt: BuildPrompt(req.Question, pk.Packed), MaxTokens: cfg.AnswerReserve,
-			Temperature: cfg.Temperature, OnDelta: req.OnDelta,
-		})
+		rd, err := Reading{
+			Question: req.Question, Packed: pk.Packed, Demos: demos, Recursion: req.Recursion,
+			MaxTokens: cfg.AnswerReserve, Temperature: cfg.Temperature, OnDelta: req.OnDelta, Tokens: r.Tokens,
+		}.Do(ctx, r.LM)
 		if err != nil {
 			return nil, err
 		}
-		a.Answer = strings.TrimSpace(g.Text)
+		a.Answer = rd.Text
 		a.Citations = Cite(a.Answer, pk.Packed)
-		a.Tokens.Prompt, a.Tokens.Completion = g.PromptTokens, g.CompletionTokens
+		a.Recursion = rd.Recursion
+		a.Tokens.Prompt, a.Tokens.Completion = rd.PromptTokens, rd.CompletionTokens
 		a.Timing.LMMS = ms(time.Since(packed))
 	}
 	a.Timing.TotalMS = ms(time.Since(start))

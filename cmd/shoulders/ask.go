@@ -19,6 +19,9 @@ import (
 func askCmd(cfg *config) *cobra.Command {
 	var asJSON, rr bool
 	var budget int
+	var rec reader.Recursion
+	var recMode string
+	var demos reader.Demos
 	cmd := &cobra.Command{
 		Use:   `ask "question"`,
 		Short: "Answer a question from a collection",
@@ -30,8 +33,25 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 			if q == "" {
 				return fmt.Errorf("the question is empty")
 			}
+			mode, err := reader.ParseRecursionMode(recMode)
+			if err != nil {
+				return err
+			}
+			rec.Mode = mode
+			if err := rec.Validate(); err != nil {
+				return err
+			}
+			if err := demos.Validate(); err != nil {
+				return err
+			}
 			req := api.AskRequest{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
 				K: cfg.K, Budget: budget, Policy: cfg.Packing, Rerank: &rr}
+			if rec.On() {
+				req.Recursion = &rec
+			}
+			if demos.On() {
+				req.Demos = &demos
+			}
 			var a reader.Answer
 			if base := cfg.remote(); base != "" {
 				if err := postJSON(cmd.Context(), base+"/v1/ask", req, &a); err != nil {
@@ -44,7 +64,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				}
 				defer app.Close()
 				r := reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
-					K: cfg.K, Budget: budget, Policy: reader.Policy(cfg.Packing), Rerank: &rr}
+					K: cfg.K, Budget: budget, Policy: reader.Policy(cfg.Packing), Rerank: &rr, Recursion: rec, Demos: demos}
 				streamed := false
 				if app.reader.LM != nil && !asJSON {
 					r.OnDelta = func(d string) error { streamed = true; fmt.Print(d); return nil }
@@ -71,6 +91,10 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole answer as JSON")
 	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
 	cmd.Flags().IntVar(&budget, "budget", 0, "cap on passage tokens (default: what the LM context allows)")
+	cmd.Flags().StringVar(&recMode, "recursion", "off", "read the context again: off, vote (majority of samples) or textual (second pass over the samples)")
+	cmd.Flags().IntVar(&rec.Samples, "samples", reader.DefaultSamples, "first-pass samples of a recursion")
+	cmd.Flags().StringVar(&demos.Pool, "demos", "", "demonstration pool to draw worked examples from")
+	cmd.Flags().IntVar(&demos.K, "demos-k", reader.DefaultDemoK, "most worked examples shown")
 	return cmd
 }
 
@@ -80,6 +104,18 @@ func printAnswer(a reader.Answer) {
 	}
 	if a.Answer != "" {
 		fmt.Println(a.Answer)
+	}
+	if r := a.Recursion; r != nil {
+		fmt.Printf("\n%s recursion over %d samples:\n", r.Mode, r.Samples)
+		for _, c := range r.Candidates {
+			fmt.Printf("  %d× %s\n", c.Count, c.Text)
+		}
+	}
+	for i, d := range a.Demos {
+		if i == 0 {
+			fmt.Println("\nWorked examples shown:")
+		}
+		fmt.Printf("  %s\n", d.Question)
 	}
 	if len(a.Citations) > 0 {
 		fmt.Println()

@@ -185,6 +185,7 @@ func (c *config) openAt(dir string) (*app, error) {
 		Retrievers:       map[string]retriever.Retriever{"bm25": retriever.BM25{Store: store}},
 		DefaultRetrieval: c.Retrieval,
 		LM:               lm,
+		Demos:            reader.Pools{Store: store},
 		Tokens:           reader.NewTokenCounter(c.LMModel, c.Tokenizer),
 		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
 			K: c.K, Policy: policy},

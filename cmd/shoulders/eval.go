@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/eval"
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
@@ -29,6 +31,11 @@ type evalFlags struct {
 	out        string
 	lmBudget   int
 	quiet      bool
+	recursion  string
+	samples    int
+	demos      string
+	demosK     int
+	demosShare float64
 }
 
 func evalCmd(cfg *config) *cobra.Command {
@@ -70,6 +77,11 @@ once and cached under the data folder.`,
 	fl.StringVar(&f.out, "out", "out/eval", "folder for result.json, report.md and report.html")
 	fl.IntVar(&f.lmBudget, "lm-budget", 1024, "passage budget of the LM's context for EM/F1, tokens")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bars")
+	fl.StringVar(&f.recursion, "recursion", "off", "with an LM, also read recursively and compare with the plain reader: vote or textual")
+	fl.IntVar(&f.samples, "samples", reader.DefaultSamples, "first-pass samples of --recursion")
+	fl.StringVar(&f.demos, "demos", "", "with an LM, also read with worked examples: 'train' (the dataset's training split) or a JSONL file")
+	fl.IntVar(&f.demosK, "demos-k", reader.DefaultDemoK, "most worked examples per question")
+	fl.Float64Var(&f.demosShare, "demos-share", reader.DefaultDemoShare, "share of --lm-budget that worked examples may take")
 	return cmd
 }
 
@@ -84,6 +96,10 @@ func evalTokens(cfg *config) reader.TokenCounter {
 
 func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 	ds, err := eval.LoadDataset(ctx, f.spec)
+	if err != nil {
+		return err
+	}
+	variants, err := f.readers()
 	if err != nil {
 		return err
 	}
@@ -114,6 +130,16 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 	if !cached {
 		rep.Ingest = append(rep.Ingest, fig)
 	}
+	if len(variants) > 1 {
+		if a.reader.LM == nil {
+			return fmt.Errorf("--recursion and --demos compare LM readers: configure an LM (SHOULDERS_LM_URL)")
+		}
+		if f.demos != "" {
+			if err := a.loadEvalPool(ctx, f, ds); err != nil {
+				return err
+			}
+		}
+	}
 	names := f.retrievers
 	if rr != nil {
 		// Each retriever is measured alone and followed by the re-ranker.
@@ -141,7 +167,7 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 		bar := newBar(len(ds.Questions), "eval "+ds.Name+" "+name, f.quiet)
 		run := eval.QARun{Dataset: ds.Name, Split: ds.Split, Ranker: name, Rank: rank, Tokens: evalTokens(cfg),
 			Budgets: f.budgets, Policy: a.reader.Config.Policy, LM: a.reader.LM, LMBudget: f.lmBudget,
-			Workers: f.workers, Progress: func(int) { _ = bar.Add(1) }}
+			Readers: variants, Demos: reader.Pools{Store: a.store}, Workers: f.workers, Progress: func(int) { _ = bar.Add(1) }}
 		res, err := run.Run(ctx, ds.Questions)
 		_ = bar.Finish()
 		if err != nil {
@@ -158,6 +184,73 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 	fmt.Print(rep.Markdown())
 	fmt.Fprintf(os.Stderr, "wrote %s\n", filepath.Join(f.out, "report.html"))
 	return nil
+}
+
+// evalPool is the demonstration pool of an evaluation, in its own store.
+const evalPool = "eval-demos"
+
+// readers lists the reader variants to compare: the plain reader, then
+// the ones the flags ask for.
+func (f *evalFlags) readers() ([]eval.ReaderVariant, error) {
+	out := []eval.ReaderVariant{eval.PlainReader}
+	mode, err := reader.ParseRecursionMode(f.recursion)
+	if err != nil {
+		return nil, err
+	}
+	rec := reader.Recursion{Mode: mode, Samples: f.samples}
+	if err := rec.Validate(); err != nil {
+		return nil, err
+	}
+	demos := reader.Demos{K: f.demosK, Share: f.demosShare}
+	if f.demos != "" {
+		demos.Pool = evalPool
+	}
+	if err := demos.Validate(); err != nil {
+		return nil, err
+	}
+	if rec.On() {
+		out = append(out, eval.ReaderVariant{Name: fmt.Sprintf("%s×%d", mode, rec.Samples), Recursion: rec})
+	}
+	if demos.On() {
+		out = append(out, eval.ReaderVariant{Name: fmt.Sprintf("demos k=%d", demos.K), Recursion: reader.Recursion{Mode: reader.RecursionOff}, Demos: demos})
+	}
+	if rec.On() && demos.On() {
+		out = append(out, eval.ReaderVariant{Name: fmt.Sprintf("%s×%d+demos", mode, rec.Samples), Recursion: rec, Demos: demos})
+	}
+	return out, nil
+}
+
+// loadEvalPool fills the evaluation's demonstration pool afresh: from the
+// dataset's training split, or from a file.
+func (a *app) loadEvalPool(ctx context.Context, f *evalFlags, ds *eval.Dataset) error {
+	var demos []reader.Demo
+	if f.demos == corpus.SplitTrain {
+		if ds.Split == corpus.SplitTrain || ds.Split == "all" {
+			return fmt.Errorf("--demos train while evaluating the training split would show each question its own answer")
+		}
+		spec := f.spec
+		spec.Split = corpus.SplitTrain
+		train, err := eval.LoadDataset(ctx, spec)
+		if err != nil {
+			return fmt.Errorf("demos: %w", err)
+		}
+		if demos, err = train.Demos(ctx); err != nil {
+			return err
+		}
+	} else {
+		fh, err := os.Open(f.demos)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		if demos, err = reader.ReadDemos(fh, f.demos); err != nil {
+			return err
+		}
+	}
+	if err := a.store.Drop(evalPool); err != nil && !errors.Is(err, index.ErrNoCollection) {
+		return err
+	}
+	return reader.WritePool(ctx, a.store, evalPool, demos)
 }
 
 func newBar(n int, desc string, quiet bool) *progressbar.ProgressBar {

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +95,7 @@ type request struct {
 	Prompt        string         `json:"prompt,omitempty"`
 	MaxTokens     int            `json:"max_tokens,omitempty"`
 	Temperature   float64        `json:"temperature"`
+	N             int            `json:"n,omitempty"`
 	Stream        bool           `json:"stream,omitempty"`
 	StreamOptions map[string]any `json:"stream_options,omitempty"`
 }
@@ -106,6 +108,7 @@ type response struct {
 		Delta *struct {
 			Content string `json:"content"`
 		} `json:"delta"`
+		Index        int     `json:"index"`
 		Text         *string `json:"text"`
 		FinishReason *string `json:"finish_reason"`
 	} `json:"choices"`
@@ -128,6 +131,12 @@ func (c *Client) Generate(ctx context.Context, g reader.Generation) (reader.Gene
 	defer cancel()
 	stream := g.OnDelta != nil
 	body := request{Model: c.cfg.Model, MaxTokens: g.MaxTokens, Temperature: g.Temperature, Stream: stream}
+	if g.N > 1 {
+		if stream {
+			return g, errors.New("streaming takes one sample; N must be 1")
+		}
+		body.N = g.N
+	}
 	path := "/chat/completions"
 	if c.cfg.API == Completions {
 		path = "/completions"
@@ -264,16 +273,22 @@ func (c *Client) readJSON(body io.Reader, g *reader.Generation) error {
 	if len(r.Choices) == 0 {
 		return &reader.LMError{Code: reader.CodeLMBadResponse, Message: "response has no choices"}
 	}
-	ch := r.Choices[0]
-	switch {
-	case ch.Message != nil:
-		g.Text = ch.Message.Content
-	case ch.Text != nil:
-		g.Text = *ch.Text
-	default:
-		return &reader.LMError{Code: reader.CodeLMBadResponse, Message: "choice has neither message nor text"}
+	// Choices come back in index order on every known server; sort anyway
+	// so that sample i is always the same one.
+	sort.SliceStable(r.Choices, func(i, j int) bool { return r.Choices[i].Index < r.Choices[j].Index })
+	g.Choices = g.Choices[:0]
+	for _, ch := range r.Choices {
+		switch {
+		case ch.Message != nil:
+			g.Choices = append(g.Choices, ch.Message.Content)
+		case ch.Text != nil:
+			g.Choices = append(g.Choices, *ch.Text)
+		default:
+			return &reader.LMError{Code: reader.CodeLMBadResponse, Message: "choice has neither message nor text"}
+		}
 	}
-	if ch.FinishReason != nil {
+	g.Text = g.Choices[0]
+	if ch := r.Choices[0]; ch.FinishReason != nil {
 		g.FinishReason = *ch.FinishReason
 	}
 	if r.Usage != nil {

@@ -138,3 +138,23 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSeveralChoices(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	srv.SetResponder(func(_ string, i int) string { return []string{"blue", "azure", "grey"}[i] })
+	for _, api := range []openai.API{openai.Chat, openai.Completions} {
+		g, err := client(t, srv.URL, "m", api, 5*time.Second).Generate(context.Background(), reader.Generation{Prompt: prompt, N: 3, Temperature: 0.7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(g.Choices, ",") != "blue,azure,grey" || g.Text != "blue" || srv.LastN() != 3 || g.CompletionTokens != 3 {
+			t.Fatalf("%s: choices %q, n sent %d, usage %d", api, g.Choices, srv.LastN(), g.CompletionTokens)
+		}
+	}
+	_, err := client(t, srv.URL, "m", openai.Chat, 5*time.Second).Generate(context.Background(),
+		reader.Generation{Prompt: prompt, N: 2, OnDelta: func(string) error { return nil }})
+	if err == nil {
+		t.Fatal("a stream carries one sample; asking for two must fail")
+	}
+}

@@ -8,6 +8,7 @@ package openaitest
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -23,7 +24,8 @@ type Server struct {
 	Model string
 
 	mu sync.Mutex
-	// FailNext makes the next n requests answer with status FailStatus.
+	// failSkip requests pass before the next failNext fail with failStatus.
+	failSkip   int
 	failNext   int
 	failStatus int
 	failBody   string
@@ -33,6 +35,10 @@ type Server struct {
 	cutStream bool
 	// Malformed answers with a body that is not JSON.
 	malformed bool
+	// ignoreN answers one choice whatever n asks, as llama.cpp and Ollama do.
+	ignoreN   bool
+	responder func(prompt string, sample int) string
+	lastN     int
 
 	Requests atomic.Int64
 	// LastPrompt is the text of the last prompt received.
@@ -53,11 +59,29 @@ func NewHandler(model string) (http.Handler, *Server) {
 }
 
 // Fail makes the next n requests answer status with body.
-func (s *Server) Fail(n, status int, body string) {
+func (s *Server) Fail(n, status int, body string) { s.FailAfter(0, n, status, body) }
+
+// FailAfter lets skip requests through, then makes n answer status with body.
+func (s *Server) FailAfter(skip, n, status int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failNext, s.failStatus, s.failBody = n, status, body
+	s.failSkip, s.failNext, s.failStatus, s.failBody = skip, n, status, body
 }
+
+// SetIgnoreN makes the server answer one choice whatever n asks for.
+func (s *Server) SetIgnoreN(v bool) { s.mu.Lock(); s.ignoreN = v; s.mu.Unlock() }
+
+// SetResponder replaces the model: f gives the text of sample i (0 for
+// single answers and for each of N separate calls) to a prompt. Nil
+// restores Answer.
+func (s *Server) SetResponder(f func(prompt string, sample int) string) {
+	s.mu.Lock()
+	s.responder = f
+	s.mu.Unlock()
+}
+
+// LastN returns the n parameter of the last request (0 when absent).
+func (s *Server) LastN() int { s.mu.Lock(); defer s.mu.Unlock(); return s.lastN }
 
 // SetDelay delays every answer by d.
 func (s *Server) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
@@ -77,14 +101,27 @@ type request struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
 	} `json:"messages"`
-	Prompt string `json:"prompt"`
-	Stream bool   `json:"stream"`
+	Prompt      string  `json:"prompt"`
+	Stream      bool    `json:"stream"`
+	N           int     `json:"n"`
+	Temperature float64 `json:"temperature"`
 }
 
-var firstPassage = regexp.MustCompile(`(?s)<passage id="1"[^>]*>\n(.*?)\n</passage>`)
+var (
+	firstPassage   = regexp.MustCompile(`(?s)<passage id="1"[^>]*>\n(.*?)\n</passage>`)
+	firstCandidate = regexp.MustCompile(`<candidate n="1"[^>]*>(.*?)</candidate>`)
+)
 
-// Answer is what the test model says to a prompt.
+// Answer is what the test model says to a prompt: the first candidate
+// answer when the prompt lists some, else the first sentence of the last
+// prompt's passage 1.
 func Answer(prompt string) string {
+	if m := firstCandidate.FindStringSubmatch(prompt); m != nil {
+		return html.UnescapeString(m[1]) + " [1]"
+	}
+	if i := strings.LastIndex(prompt, "Passages:\n"); i >= 0 {
+		prompt = prompt[i:] // after any demonstrations
+	}
 	m := firstPassage.FindStringSubmatch(prompt)
 	if m == nil {
 		return "I don't know."
@@ -99,13 +136,19 @@ func Answer(prompt string) string {
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.Requests.Add(1)
 	s.mu.Lock()
-	fail := s.failNext > 0
+	fail := s.failSkip == 0 && s.failNext > 0
 	status, body := s.failStatus, s.failBody
-	if fail {
+	switch {
+	case s.failSkip > 0:
+		s.failSkip--
+	case fail:
 		s.failNext--
 	}
-	delay, cut, malformed := s.delay, s.cutStream, s.malformed
+	delay, cut, malformed, ignoreN, respond := s.delay, s.cutStream, s.malformed, s.ignoreN, s.responder
 	s.mu.Unlock()
+	if respond == nil {
+		respond = func(p string, _ int) string { return Answer(p) }
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -142,24 +185,39 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		prompt += m.Content + "\n"
 	}
 	s.mu.Lock()
-	s.lastPrompt = prompt
+	s.lastPrompt, s.lastN = prompt, req.N
 	s.mu.Unlock()
-	answer := Answer(prompt)
+	if req.N > 1 && req.Stream {
+		http.Error(w, `{"error":{"message":"n > 1 cannot stream"}}`, http.StatusBadRequest)
+		return
+	}
+	answer := respond(prompt, 0)
 	promptTokens, completionTokens := len(strings.Fields(prompt)), len(strings.Fields(answer))
 	if malformed {
 		fmt.Fprint(w, "<html>gateway error</html>")
 		return
 	}
 	if !req.Stream {
-		w.Header().Set("Content-Type", "application/json")
-		choice := map[string]any{"index": 0, "finish_reason": "stop"}
-		if chat {
-			choice["message"] = map[string]string{"role": "assistant", "content": answer}
-		} else {
-			choice["text"] = answer
+		n := max(req.N, 1)
+		if ignoreN {
+			n = 1
 		}
+		choices := make([]any, n)
+		completionTokens = 0
+		for i := range choices {
+			text := respond(prompt, i)
+			completionTokens += len(strings.Fields(text))
+			choice := map[string]any{"index": i, "finish_reason": "stop"}
+			if chat {
+				choice["message"] = map[string]string{"role": "assistant", "content": text}
+			} else {
+				choice["text"] = text
+			}
+			choices[i] = choice
+		}
+		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": "test", "object": "chat.completion", "model": s.Model, "choices": []any{choice},
+			"id": "test", "object": "chat.completion", "model": s.Model, "choices": choices,
 			"usage": map[string]int{"prompt_tokens": promptTokens, "completion_tokens": completionTokens},
 		})
 		return
