@@ -54,8 +54,8 @@ type Answer struct {
 // TokenReport accounts for the context: the budget, what packing used,
 // and what the LM reported.
 type TokenReport struct {
-	Context    int    `json:"context"`
-	Budget     int    `json:"budget"`
+	Context int `json:"context"`
+	Budget  int `json:"budget"`
 	// Used counts passage and demo tokens; Demos the demos' part.
 	Used       int    `json:"used"`
 	Demos      int    `json:"demos,omitempty"`
