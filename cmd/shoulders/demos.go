@@ -64,7 +64,7 @@ evaluate on).`,
 			if len(demos) == 0 {
 				return fmt.Errorf("no solved questions to load")
 			}
-			a, err := cfg.open()
+			a, err := cfg.withoutVectors().open()
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ evaluate on).`,
 		Short: "List demonstration pools",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := cfg.open()
+			a, err := cfg.withoutVectors().open()
 			if err != nil {
 				return err
 			}
@@ -106,4 +106,12 @@ evaluate on).`,
 	}
 	cmd.AddCommand(load, list)
 	return cmd
+}
+
+// withoutVectors is the configuration with Weaviate off: pools are
+// searched in Bleve alone, so loading one needs no vector server.
+func (c *config) withoutVectors() *config {
+	cc := *c
+	cc.Weaviate = "off"
+	return &cc
 }

@@ -3,7 +3,7 @@
 // chromium driven by playwright-core. Screenshots go to out/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +49,16 @@ async function server(withLM) {
   const env = { SHOULDERS_DATA_DIR: data, SHOULDERS_ADDR: '127.0.0.1:' + port, SHOULDERS_LOG_LEVEL: 'warn' };
   if (withLM) Object.assign(env, { SHOULDERS_LM_URL: lmURL, SHOULDERS_LM_MODEL: 'test-model' });
   if (process.env.SHOULDERS_WEAVIATE_BIN) env.SHOULDERS_WEAVIATE_BIN = process.env.SHOULDERS_WEAVIATE_BIN;
+  if (withLM) {
+    // A demonstration pool of solved questions about Shoulders itself.
+    const demos = join(data, 'faq.jsonl');
+    writeFileSync(demos, [
+      { question: 'How do I configure the retrieval mode?', answer: 'set SHOULDERS_RETRIEVAL to bm25, dense or hybrid' },
+      { question: 'How do I configure the token budget?', answer: 'pass budget in the request' },
+    ].map((d) => JSON.stringify(d)).join('\n'));
+    const r = spawnSync(bin, ['demos', 'load', 'faq', demos], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error('demos load: ' + r.stderr);
+  }
   const p = start(['serve', '--seed', 'docs'], env);
   const url = 'http://127.0.0.1:' + port;
   await waitReady(url, p);
@@ -117,6 +127,35 @@ test('a question streams its answer, with working citations and highlighted evid
   const shared = await page(pg.url());
   await shared.waitForSelector('#evidence:not([hidden])');
   assert.equal(await shared.inputValue('#question'), 'How do I configure the LM?');
+  assert.deepEqual(pg.errors, []);
+});
+
+test('a recursive reading with worked examples shows its candidates and examples, collapsed', async () => {
+  const pg = await page(withLM);
+  await pg.click('#settings summary');
+  await pg.selectOption('#s-recursion', 'textual');
+  await pg.fill('#s-samples', '3');
+  await pg.selectOption('#s-pool', 'faq');
+  await pg.fill('#s-demos', '2');
+  await pg.dispatchEvent('#s-demos', 'change');
+  await askIn(pg, 'How do I configure the LM?');
+  assert.match(await pg.textContent('#recursion-summary'), /second reading of 3 samples/);
+  assert.equal(await pg.getAttribute('#recursion-box', 'open'), null, 'candidates start collapsed');
+  await pg.click('#recursion-summary');
+  const cands = await pg.$$eval('#candidates li', (ls) => ls.map((l) => l.textContent));
+  assert.ok(cands.length >= 1 && /^3×/.test(cands[0]), 'candidates: ' + cands);
+  assert.match(await pg.textContent('#passes'), /sample pass: .*final pass:/);
+  assert.match(await pg.textContent('#demos-summary'), /Worked examples shown to the model \([12]\)/);
+  assert.match(await pg.textContent('#demos'), /How do I configure the (retrieval mode|token budget)\?/);
+  assert.match(await pg.textContent('#meter-text'), /for examples/);
+  await pg.screenshot({ path: join(shots, 'recursion.png'), fullPage: true });
+
+  // The settings are remembered (same browser profile).
+  const again = await pg.context().newPage();
+  await again.goto(withLM);
+  await again.waitForSelector('#s-pool option[value="faq"]', { state: 'attached' });
+  assert.equal(await again.inputValue('#s-recursion'), 'textual');
+  assert.equal(await again.inputValue('#s-pool'), 'faq');
   assert.deepEqual(pg.errors, []);
 });
 
@@ -190,6 +229,7 @@ test('without an LM the answer is labelled evidence only', async () => {
   await askIn(pg, 'How do I configure the LM?');
   assert.match(await pg.textContent('#mode-label'), /Evidence only/);
   assert.match(await pg.textContent('#answer'), /SHOULDERS_LM_URL/);
+  assert.ok(await pg.isDisabled('#s-recursion') && await pg.isDisabled('#s-pool'), 'reading settings need an LM');
   await pg.screenshot({ path: join(shots, 'evidence-only.png'), fullPage: true });
   // Phone width, dark theme.
   const phone = await page(evidenceOnly + '/?q=What+is+packing%3F', { viewport: { width: 390, height: 844 } });

@@ -3,7 +3,7 @@ import { el, questionTerms, highlight, answerWithCitations } from './render.js';
 
 const $ = (id) => document.getElementById(id);
 const store = window.localStorage;
-const SETTINGS = ['collection', 'retrieval', 'rerank', 'k', 'budget'];
+const SETTINGS = ['collection', 'retrieval', 'rerank', 'k', 'budget', 'recursion', 'samples', 'pool', 'demos'];
 let controller = null;
 let last = null; // the last answer, for feedback
 const recent = []; // questions asked in this session
@@ -33,6 +33,10 @@ function settings() {
     rerank: $('s-rerank').checked,
     k: parseInt($('s-k').value, 10) || 100,
     budget: parseInt($('s-budget').value, 10) || 0,
+    recursion: $('s-recursion').value,
+    samples: parseInt($('s-samples').value, 10) || 5,
+    pool: $('s-pool').value,
+    demos: parseInt($('s-demos').value, 10) || 3,
   };
 }
 function saveSettings() { store.setItem('settings', JSON.stringify(settings())); }
@@ -44,6 +48,10 @@ function loadSettings() {
   if (typeof s.rerank === 'boolean') $('s-rerank').checked = s.rerank;
   if (s.k) $('s-k').value = s.k;
   if (s.budget) $('s-budget').value = s.budget;
+  if (s.recursion && !$('s-recursion').disabled) $('s-recursion').value = s.recursion;
+  if (s.samples) $('s-samples').value = s.samples;
+  if (s.pool && [...$('s-pool').options].some((o) => o.value === s.pool)) $('s-pool').value = s.pool;
+  if (s.demos) $('s-demos').value = s.demos;
 }
 for (const id of SETTINGS) $('s-' + id).addEventListener('change', saveSettings);
 
@@ -57,6 +65,12 @@ async function init() {
     if (!cfg.reranker) $('s-rerank').checked = false;
     const cols = await getJSON('/v1/collections');
     for (const c of cols.collections) $('collections').append(el('option', { value: c }));
+    for (const p of cfg.demo_pools || []) $('s-pool').append(el('option', { value: p }, p));
+    // Recursion and worked examples are ways of using the LM: without one
+    // there is nothing to sample or to show examples to.
+    for (const id of ['s-recursion', 's-samples', 's-pool', 's-demos']) $(id).disabled = !cfg.lm;
+    $('lm-help').textContent = cfg.lm ? (cfg.demo_pools && cfg.demo_pools.length ? '' : 'No demonstration pools yet: load one with shoulders demos load.')
+      : 'Reading settings need a language model; none is configured.';
   } catch (e) {
     setStatus('error', 'Cannot reach the server: ' + e.message);
   }
@@ -97,18 +111,30 @@ async function run() {
   $('answer').textContent = '';
   $('mode-label').textContent = '';
   $('vote-done').textContent = '';
-  setStatus('', 'Searching and reading…');
+  $('answer').classList.remove('partial');
+  $('recursion-box').hidden = true;
+  $('demos-box').hidden = true;
+  setStatus('', s.recursion !== 'off' && !$('s-recursion').disabled ? `Searching, then reading ${s.samples} times…` : 'Searching and reading…');
   let streamed = '';
   try {
-    const a = await ask({
+    const body = {
       question, collection: s.collection, retrieval: s.retrieval, k: s.k,
       budget: s.budget || undefined, rerank: s.rerank,
-    }, (t) => { streamed += t; $('answer').textContent = streamed; }, controller.signal);
+    };
+    if (!$('s-recursion').disabled && s.recursion !== 'off') body.recursion = { mode: s.recursion, samples: s.samples };
+    if (!$('s-pool').disabled && s.pool) body.demos = { pool: s.pool, k: s.demos };
+    const a = await ask(body, (t) => { streamed += t; $('answer').textContent = streamed; }, controller.signal);
     last = a;
     renderAnswer(a);
   } catch (e) {
     if (e.name === 'AbortError') { setStatus('warn', 'Stopped.'); }
     else { setStatus('error', describe(e)); if (!streamed) $('answer-box').hidden = true; }
+    if (streamed) {
+      // What was streamed before the failure is not an answer: say so.
+      $('answer').classList.add('partial');
+      $('mode-label').textContent = 'Incomplete: not an answer';
+      $('mode-label').className = 'badge evidence';
+    }
   } finally {
     $('ask').disabled = false;
     $('stop').hidden = true;
@@ -139,7 +165,27 @@ function renderAnswer(a) {
   if (a.degraded && a.degraded.length) notes.push('Degraded retrieval: ' + a.degraded.join(', ') + ' unavailable, results from BM25 alone.');
   if (!a.packed.length) notes.push('No passage matched the question in "' + a.collection + '".');
   setStatus(notes.length ? 'warn' : '', notes.join(' ') || `Answered in ${Math.round(a.timing.total_ms)} ms.`);
+  renderRecursion(a.recursion);
+  renderDemos(a.demos || []);
   renderEvidence(a);
+}
+
+const READINGS = { vote: 'majority of', textual: 'second reading of' };
+function renderRecursion(r) {
+  $('recursion-box').hidden = !r;
+  if (!r) return;
+  $('recursion-summary').textContent = `Candidate answers (${READINGS[r.mode] || r.mode} ${r.samples} samples)`;
+  $('candidates').replaceChildren(...r.candidates.map((c) =>
+    el('li', {}, el('span', { class: 'count' }, `${c.count}×`), ' ', c.text)));
+  $('passes').textContent = r.passes.map((p) =>
+    `${p.name} pass: ${p.calls} call${p.calls === 1 ? '' : 's'}, ${p.prompt_tokens} + ${p.completion_tokens} tokens, ${Math.round(p.ms)} ms`).join(' · ');
+}
+function renderDemos(demos) {
+  $('demos-box').hidden = !demos.length;
+  $('demos-summary').textContent = `Worked examples shown to the model (${demos.length})`;
+  $('demos').replaceChildren(...demos.map((d) => el('li', {},
+    el('div', { class: 'head' }, el('span', { class: 'title' }, d.question)),
+    el('div', { class: 'meta' }, 'Answer: ' + (d.answers || []).join(' / ') + (d.title ? ' · from ' + d.title : '') + ' · ' + d.tokens + ' tokens'))));
 }
 
 function sources(c) {
@@ -172,7 +218,7 @@ function renderEvidence(a) {
   $('meter-fill').style.width = pct + '%';
   $('meter').setAttribute('aria-valuemax', String(t.budget));
   $('meter').setAttribute('aria-valuenow', String(t.used));
-  $('meter-text').textContent = `${t.used} of ${t.budget} tokens (${a.packed.length} passages)`;
+  $('meter-text').textContent = `${t.used} of ${t.budget} tokens (${a.packed.length} passages` + (t.demos ? `, ${t.demos} for examples)` : ')');
   $('evidence').hidden = false;
 }
 
