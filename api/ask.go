@@ -28,7 +28,7 @@ type AskRequest struct {
 }
 
 // validate checks the request and fills its defaults.
-func (s *Server) validate(q *AskRequest) (reader.Request, error) {
+func (s *Server) validate(c *gin.Context, q *AskRequest) (reader.Request, error) {
 	l := s.limits()
 	q.Question = strings.TrimSpace(q.Question)
 	switch {
@@ -43,7 +43,7 @@ func (s *Server) validate(q *AskRequest) (reader.Request, error) {
 	case q.Budget < 0 || q.Budget > l.MaxBudget:
 		return reader.Request{}, badRequest("invalid_budget", fmt.Sprintf("budget must be between 1 and %d tokens", l.MaxBudget))
 	}
-	col, err := collectionName(q.Collection)
+	col, err := s.collectionName(c, q.Collection)
 	if err != nil {
 		return reader.Request{}, err
 	}
@@ -66,6 +66,9 @@ func (s *Server) validate(q *AskRequest) (reader.Request, error) {
 			if err := corpus.ValidateCollection(q.Demos.Pool); err != nil {
 				return reader.Request{}, badRequest("invalid_demos", "pool: "+err.Error())
 			}
+			if _, err := s.collectionName(c, q.Demos.Pool); err != nil {
+				return reader.Request{}, err
+			}
 		}
 		req.Demos = *q.Demos
 	}
@@ -82,7 +85,7 @@ func (s *Server) handleAsk(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	req, err := s.validate(&body)
+	req, err := s.validate(c, &body)
 	if err != nil {
 		fail(c, err)
 		return
@@ -90,9 +93,11 @@ func (s *Server) handleAsk(c *gin.Context) {
 	if !strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
 		a, err := s.Reader.Ask(c.Request.Context(), req)
 		if err != nil {
+			s.Metrics.failed(err)
 			fail(c, err)
 			return
 		}
+		s.Metrics.answered(a)
 		c.JSON(http.StatusOK, a)
 		return
 	}
@@ -112,8 +117,11 @@ func (s *Server) streamAsk(c *gin.Context, req reader.Request) {
 	}
 	a, err := s.Reader.Ask(c.Request.Context(), req)
 	if err != nil {
+		s.Metrics.failed(err)
+		c.Set(errorKey, err.Error())
 		c.SSEvent("error", errorBody{classify(err).body})
 	} else {
+		s.Metrics.answered(a)
 		c.SSEvent("answer", a)
 	}
 	c.SSEvent("done", gin.H{})

@@ -57,7 +57,7 @@ func (s *Server) handleIngest(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	col, err := collectionName(body.Collection)
+	col, err := s.collectionName(c, body.Collection)
 	if err != nil {
 		fail(c, err)
 		return
@@ -116,7 +116,7 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		return
 	}
 	defer form.RemoveAll()
-	col, err := collectionName(first(form.Value["collection"], c.Query("collection")))
+	col, err := s.collectionName(c, first(form.Value["collection"], c.Query("collection")))
 	if err != nil {
 		fail(c, err)
 		return
@@ -308,7 +308,7 @@ func (s *Server) handleListDocuments(c *gin.Context) {
 
 // collection opens the collection named by the "collection" query parameter.
 func (s *Server) collection(c *gin.Context, create bool) (*index.Collection, error) {
-	name, err := collectionName(c.Query("collection"))
+	name, err := s.collectionName(c, c.Query("collection"))
 	if err != nil {
 		return nil, err
 	}

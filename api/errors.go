@@ -35,6 +35,7 @@ func badRequest(code, msg string) *apiError {
 // fail writes err as a JSON error.
 func fail(c *gin.Context, err error) {
 	ae := classify(err)
+	c.Set(errorKey, err.Error()) // for the request's log line
 	c.AbortWithStatusJSON(ae.status, errorBody{ae.body})
 }
 

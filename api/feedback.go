@@ -73,7 +73,7 @@ func (s *Server) handleFeedback(c *gin.Context) {
 		fail(c, badRequest("missing_passage_id", "passage feedback needs passage_id"))
 		return
 	}
-	col, err := collectionName(body.Collection)
+	col, err := s.collectionName(c, body.Collection)
 	if err != nil {
 		fail(c, err)
 		return

@@ -61,7 +61,7 @@ func (s *Server) handleReady(c *gin.Context) {
 }
 
 func (s *Server) handleCollections(c *gin.Context) {
-	cols, pools, err := s.collections()
+	cols, pools, err := s.collections(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -71,13 +71,17 @@ func (s *Server) handleCollections(c *gin.Context) {
 
 // collections lists passage collections and demonstration pools apart:
 // one does not ask questions of a pool.
-func (s *Server) collections() (cols, pools []string, err error) {
+func (s *Server) collections(c *gin.Context) (cols, pools []string, err error) {
 	names, err := s.Store.Collections()
 	if err != nil {
 		return nil, nil, err
 	}
 	cols, pools = []string{}, []string{}
+	key := keyOf(c)
 	for _, n := range names {
+		if key != nil && !key.Reaches(n) {
+			continue
+		}
 		col, err := s.Store.Collection(n, false)
 		if err == nil && reader.IsPool(col) {
 			pools = append(pools, n)
@@ -96,7 +100,7 @@ func (s *Server) handleConfig(c *gin.Context) {
 		lm = s.Reader.LM.Model()
 	}
 	l := s.limits()
-	_, pools, err := s.collections()
+	_, pools, err := s.collections(c)
 	if err != nil {
 		fail(c, err)
 		return

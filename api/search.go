@@ -35,7 +35,7 @@ func (s *Server) handleSearch(c *gin.Context) {
 		return
 	}
 	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K, Rerank: body.Rerank}
-	req, err := s.validate(&ask)
+	req, err := s.validate(c, &ask)
 	if err != nil {
 		if ae, ok := err.(*apiError); ok && ae.body.Code == "empty_question" {
 			err = badRequest("empty_query", "query is empty")
@@ -48,6 +48,10 @@ func (s *Server) handleSearch(c *gin.Context) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	s.Metrics.stage("retrieve", float64(time.Since(start).Microseconds())/1000-rt.RerankMS)
+	if rt.Reranked {
+		s.Metrics.stage("rerank", rt.RerankMS)
 	}
 	if rt.Candidates == nil {
 		rt.Candidates = []retriever.Candidate{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
@@ -46,6 +47,13 @@ type Server struct {
 	Feedback *FeedbackLog
 	// UI, when set, is served at / (the embedded web interface).
 	UI http.Handler
+	// Auth sets API keys and rate limits.
+	Auth Auth
+	// CORSOrigins may call the API from a browser page of theirs.
+	CORSOrigins []string
+	// Metrics, when set, counts requests and pipeline stages and is
+	// served at /metrics.
+	Metrics *Metrics
 }
 
 // writer is where a collection's documents are written.
@@ -84,7 +92,7 @@ func (s *Server) Handler() http.Handler {
 	r.UseRawPath = true // document IDs may hold encoded slashes
 	r.UnescapePathValues = true
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverer(), s.logger())
+	r.Use(s.requestID(), s.recoverer(), s.logger(), s.measure(), corsFor(s.CORSOrigins))
 	r.NoRoute(func(c *gin.Context) {
 		if s.UI != nil && c.Request.Method == http.MethodGet && !strings.HasPrefix(c.Request.URL.Path, "/v1/") {
 			s.UI.ServeHTTP(c.Writer, c.Request)
@@ -98,16 +106,22 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", s.handleHealth)
 	r.GET("/readyz", s.handleReady)
-	v1 := r.Group("/v1")
-	v1.POST("/ask", s.handleAsk)
-	v1.POST("/search", s.handleSearch)
-	v1.POST("/documents", s.handleIngest)
-	v1.GET("/documents", s.handleListDocuments)
-	v1.GET("/documents/*id", s.handleGetDocument)
-	v1.DELETE("/documents/*id", s.handleDeleteDocument)
-	v1.GET("/collections", s.handleCollections)
-	v1.GET("/config", s.handleConfig)
-	v1.POST("/feedback", s.handleFeedback)
+	r.GET("/openapi.json", s.handleOpenAPI)
+	auth := s.authenticate()
+	if s.Metrics != nil {
+		r.GET("/metrics", auth, require(ScopeAdmin), s.Metrics.handler())
+	}
+	v1 := r.Group("/v1", auth)
+	query, ingest := require(ScopeQuery), require(ScopeIngest)
+	v1.POST("/ask", query, s.handleAsk)
+	v1.POST("/search", query, s.handleSearch)
+	v1.POST("/documents", ingest, s.handleIngest)
+	v1.GET("/documents", query, s.handleListDocuments)
+	v1.GET("/documents/*id", query, s.handleGetDocument)
+	v1.DELETE("/documents/*id", ingest, s.handleDeleteDocument)
+	v1.GET("/collections", query, s.handleCollections)
+	v1.GET("/config", query, s.handleConfig)
+	v1.POST("/feedback", query, s.handleFeedback)
 	return r
 }
 
@@ -129,18 +143,65 @@ func (s *Server) logger() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		s.log().Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-			"status", c.Writer.Status(), "ms", float64(time.Since(start).Microseconds())/1000)
+		attrs := []any{"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path,
+			"status", c.Writer.Status(), "ms", float64(time.Since(start).Microseconds()) / 1000}
+		if k := keyOf(c); k != nil {
+			attrs = append(attrs, "key", k.ID)
+		}
+		if err := c.GetString(errorKey); err != "" {
+			attrs = append(attrs, "error", err)
+		}
+		lvl := slog.LevelInfo
+		if c.Writer.Status() >= 500 {
+			lvl = slog.LevelError
+		}
+		s.log().Log(c.Request.Context(), lvl, "request", attrs...)
 	}
 }
 
-// collection resolves the request's collection name, defaulting it.
-func collectionName(name string) (string, error) {
+const (
+	requestIDKey = "shoulders.request_id"
+	errorKey     = "shoulders.error"
+)
+
+// requestID tags each request with the client's X-Request-ID when it is
+// a sane token, else a new one, and returns it in the response, so a
+// client's report can be matched with the server's log line.
+func (s *Server) requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if !saneID(id) {
+			id = uuid.NewString()
+		}
+		c.Set(requestIDKey, id)
+		c.Header("X-Request-ID", id)
+		c.Next()
+	}
+}
+
+func saneID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// collectionName resolves the request's collection name, defaulting it,
+// and checks that the request's key may use it.
+func (s *Server) collectionName(c *gin.Context, name string) (string, error) {
 	if name == "" {
-		return corpus.DefaultCollection, nil
+		name = corpus.DefaultCollection
 	}
 	if err := corpus.ValidateCollection(name); err != nil {
 		return "", badRequest("invalid_collection", err.Error())
+	}
+	if k := keyOf(c); k != nil && !k.Reaches(name) {
+		return "", &apiError{http.StatusForbidden, Error{"forbidden_collection", "this API key may not use collection " + name}}
 	}
 	return name, nil
 }

@@ -162,6 +162,9 @@ func postJSON(ctx context.Context, url string, body, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if k := os.Getenv("SHOULDERS_API_KEY"); k != "" {
+		req.Header.Set("Authorization", "Bearer "+k)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,6 +22,10 @@ import (
 
 func serveCmd(cfg *config) *cobra.Command {
 	var seed []string
+	var authMode string
+	var origins []string
+	var limits api.Limits
+	auth := api.Auth{}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the API on --addr",
@@ -46,8 +51,29 @@ demo of 'make run' seeds it with the project's own docs).`,
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")
 			}
+			if auth.Keys, err = api.OpenKeyStore(keysPath(cfg)); err != nil {
+				return err
+			}
+			if auth.Required, err = authRequired(authMode, cfg.Addr); err != nil {
+				return err
+			}
+			switch {
+			case auth.Required && !auth.Keys.Active():
+				log.Warn("API keys are required but none exists: create one with 'shoulders keys create'", "addr", cfg.Addr)
+			case !auth.Required:
+				log.Info("API keys are not required (serving on loopback, or SHOULDERS_AUTH=off)")
+			}
+			metrics := api.NewMetrics(a.store, a.synced)
+			prev := a.reader.OnDegraded
+			a.reader.OnDegraded = func(mode string, parts []string) {
+				metrics.Degraded(mode, parts)
+				if prev != nil {
+					prev(mode, parts)
+				}
+			}
 			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced,
-				UI: web.Handler(), Feedback: &api.FeedbackLog{Path: filepath.Join(cfg.DataDir, "feedback.jsonl")}}
+				UI: web.Handler(), Feedback: &api.FeedbackLog{Path: filepath.Join(cfg.DataDir, "feedback.jsonl")},
+				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits}
 			if a.synced != nil {
 				srv.Vectors = a.vectors
 				go a.synced.Run(ctx, 30*time.Second)
@@ -74,8 +100,55 @@ demo of 'make run' seeds it with the project's own docs).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&seed, "seed", nil, "files or folders to ingest when the collection is empty")
+	fl := cmd.Flags()
+	fl.StringSliceVar(&seed, "seed", nil, "files or folders to ingest when the collection is empty")
+	fl.StringVar(&authMode, "auth", env("SHOULDERS_AUTH", "auto"), "API keys: auto (required unless serving on loopback), on or off (SHOULDERS_AUTH)")
+	fl.StringSliceVar(&origins, "cors-origins", splitEnv("SHOULDERS_CORS_ORIGINS"), "origins whose pages may call the API, e.g. https://intranet.example.com (SHOULDERS_CORS_ORIGINS)")
+	fl.Float64Var(&auth.Rate, "rate", envFloat("SHOULDERS_RATE", 20), "requests per second per API key, for keys that set none (SHOULDERS_RATE)")
+	fl.IntVar(&auth.Burst, "burst", envInt("SHOULDERS_BURST", 40), "burst per API key (SHOULDERS_BURST)")
+	fl.Float64Var(&auth.AnonRate, "anon-rate", envFloat("SHOULDERS_ANON_RATE", 0), "requests per second per client address without a key; 0: unlimited (SHOULDERS_ANON_RATE)")
+	fl.Int64Var(&limits.MaxBody, "max-body", int64(envInt("SHOULDERS_MAX_BODY", int(api.DefaultLimits.MaxBody))), "largest JSON request body, bytes (SHOULDERS_MAX_BODY)")
+	fl.Int64Var(&limits.MaxUpload, "max-upload", int64(envInt("SHOULDERS_MAX_UPLOAD", int(api.DefaultLimits.MaxUpload))), "largest file upload, bytes (SHOULDERS_MAX_UPLOAD)")
+	fl.IntVar(&limits.MaxQuestion, "max-question", envInt("SHOULDERS_MAX_QUESTION", api.DefaultLimits.MaxQuestion), "longest question, bytes (SHOULDERS_MAX_QUESTION)")
+	fl.IntVar(&limits.MaxK, "max-k", envInt("SHOULDERS_MAX_K", api.DefaultLimits.MaxK), "most candidates a request may ask for (SHOULDERS_MAX_K)")
+	fl.IntVar(&limits.MaxBudget, "max-budget", envInt("SHOULDERS_MAX_BUDGET", api.DefaultLimits.MaxBudget), "largest token budget a request may ask for (SHOULDERS_MAX_BUDGET)")
 	return cmd
+}
+
+// authRequired decides whether API keys are needed: always with "on",
+// never with "off", and with "auto" whenever the server listens beyond
+// loopback, where anyone on the network could reach it.
+func authRequired(mode, addr string) (bool, error) {
+	switch mode {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	case "auto", "":
+	default:
+		return false, fmt.Errorf("--auth must be auto, on or off, not %q", mode)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return false, nil
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback(), nil
+}
+
+func keysPath(cfg *config) string { return filepath.Join(cfg.DataDir, "keys.json") }
+
+func splitEnv(key string) []string {
+	var out []string
+	for _, s := range strings.Split(env(key, ""), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // seed ingests paths into the configured collection if it holds nothing.

@@ -4,6 +4,14 @@ export class APIError extends Error {
   constructor(code, message, status) { super(message); this.code = code; this.status = status; }
 }
 
+// The API key, when the server requires one, is kept in this browser.
+export function apiKey() { return window.localStorage.getItem('apiKey') || ''; }
+export function setAPIKey(k) { if (k) window.localStorage.setItem('apiKey', k); else window.localStorage.removeItem('apiKey'); }
+function auth(headers = {}) {
+  const k = apiKey();
+  return k ? { ...headers, Authorization: 'Bearer ' + k } : headers;
+}
+
 async function check(resp) {
   if (resp.ok) return resp.json();
   let body = {};
@@ -13,15 +21,15 @@ async function check(resp) {
 }
 
 export async function getJSON(path) {
-  return check(await fetch(path, { headers: { Accept: 'application/json' } }));
+  return check(await fetch(path, { headers: auth({ Accept: 'application/json' }) }));
 }
 
 export async function postJSON(path, body) {
-  return check(await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }));
+  return check(await fetch(path, { method: 'POST', headers: auth({ 'Content-Type': 'application/json' }), body: JSON.stringify(body) }));
 }
 
 export async function del(path) {
-  return check(await fetch(path, { method: 'DELETE' }));
+  return check(await fetch(path, { method: 'DELETE', headers: auth() }));
 }
 
 // ask posts a question and reads the Server-Sent Events of the answer:
@@ -30,7 +38,7 @@ export async function del(path) {
 export async function ask(body, onToken, signal) {
   const resp = await fetch('/v1/ask', {
     method: 'POST', signal,
-    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    headers: auth({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
     body: JSON.stringify(body),
   });
   if (!resp.ok) return check(resp);
@@ -73,6 +81,7 @@ export function upload(files, collection, onProgress) {
     for (const f of files) form.append('file', f, f.name);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/v1/documents');
+    for (const [k, v] of Object.entries(auth())) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round(100 * e.loaded / e.total)); };
     xhr.onload = () => {
       let body = {};

@@ -1,4 +1,4 @@
-import { ask, getJSON, postJSON, del, upload, APIError } from './api.js';
+import { ask, getJSON, postJSON, del, upload, APIError, apiKey, setAPIKey } from './api.js';
 import { el, questionTerms, highlight, answerWithCitations } from './render.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,7 +55,11 @@ function loadSettings() {
 }
 for (const id of SETTINGS) $('s-' + id).addEventListener('change', saveSettings);
 
+$('s-key').value = apiKey();
+$('s-key').addEventListener('change', () => { setAPIKey($('s-key').value.trim()); location.reload(); });
+
 async function init() {
+  let needsKey = false;
   try {
     const cfg = await getJSON('/v1/config');
     const sel = $('s-retrieval');
@@ -72,12 +76,16 @@ async function init() {
     $('lm-help').textContent = cfg.lm ? (cfg.demo_pools && cfg.demo_pools.length ? '' : 'No demonstration pools yet: load one with shoulders demos load.')
       : 'Reading settings need a language model; none is configured.';
   } catch (e) {
-    setStatus('error', 'Cannot reach the server: ' + e.message);
+    if (e.status === 401 || e.status === 403) {
+      setStatus('error', 'This server needs an API key: enter one under Settings. (' + e.message + ')');
+      $('settings').open = true;
+      needsKey = true;
+    } else setStatus('error', 'Cannot reach the server: ' + e.message);
   }
   loadSettings();
   const q = new URLSearchParams(location.search).get('q');
   if (q) { $('question').value = q; run(); }
-  $('question').focus();
+  (needsKey ? $('s-key') : $('question')).focus();
 }
 
 // ---- status ----
@@ -146,6 +154,8 @@ function describe(e) {
   if (!(e instanceof APIError)) return 'Something went wrong: ' + e.message;
   if (e.code === 'lm_unreachable') return 'The language model cannot be reached. ' + e.message;
   if (e.code && e.code.startsWith('lm_')) return 'The language model failed: ' + e.message;
+  if (e.status === 401) return 'An API key is needed, or the one given is not valid: see Settings. (' + e.message + ')';
+  if (e.code === 'rate_limited') return 'Too many requests for this key; wait a moment and ask again.';
   if (e.code === 'collection_not_found') return 'The collection "' + settings().collection + '" has no documents yet. Add some under Documents.';
   return e.message;
 }
