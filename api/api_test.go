@@ -433,6 +433,37 @@ func TestUploadTooLarge(t *testing.T) {
 	}
 }
 
+// Files are checked by content, not by name: a PDF or an image renamed
+// .txt is refused, while the text files beside it are read.
+func TestUploadChecksContent(t *testing.T) {
+	h := newHarness(t, nil)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for name, body := range map[string][]byte{
+		"report.txt": append([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), bytes.Repeat([]byte{0, 1, 2}, 200)...),
+		"photo.md":   append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...),
+		"notes.txt":  []byte("Packing fills the budget greedily, in score order."),
+	} {
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write(body)
+	}
+	mw.Close()
+	w := h.do("POST", "/v1/documents", mw.FormDataContentType(), &buf)
+	var resp IngestResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 201 || resp.Documents != 1 {
+		t.Fatalf("got %d %s", w.Code, w.Body.String())
+	}
+	for _, f := range resp.Files {
+		bad := f.Name != "notes.txt"
+		if bad != strings.Contains(f.Error, "not text") {
+			t.Errorf("%s: error %q", f.Name, f.Error)
+		}
+	}
+	if !strings.Contains(w.Body.String(), "application/pdf") || !strings.Contains(w.Body.String(), "image/png") {
+		t.Fatalf("the errors should say what the content looks like: %s", w.Body.String())
+	}
+}
+
 func TestHealth(t *testing.T) {
 	h := newHarness(t, nil)
 	var r map[string]any

@@ -169,6 +169,8 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		if err != nil {
 			// What was written before the failure stays, and is reported.
 			rep.Error = err.Error()
+		} else if rep.Documents == 0 && len(rep.Problems) > 0 && rep.Problems[0].Line == 0 {
+			rep.Error = rep.Problems[0].Err // the file as a whole was refused
 		}
 		resp.Documents += rep.Documents
 		resp.Passages += rep.Passages

@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 )
 
 // A Problem is one malformed record or file, reported and skipped.
@@ -70,6 +73,9 @@ func Read(ctx context.Context, r io.Reader, name string, f Format, emit func(Doc
 	if err != nil {
 		return st, fmt.Errorf("%s: %w", name, err)
 	}
+	if r, err = textOnly(r); err != nil {
+		return st, fmt.Errorf("%s: %w", name, err)
+	}
 	count := func(d Document) error {
 		st.Documents++
 		return emit(d)
@@ -95,6 +101,29 @@ func ReadFile(ctx context.Context, path string, f Format, emit func(Document) er
 	return Read(ctx, fh, path, f, emit)
 }
 
+// ErrNotText is returned for input whose content is not text: every
+// format read here is text, whatever a file's name says.
+var ErrNotText = errors.New("content is not text")
+
+// textOnly sniffs the first 512 bytes by content (as browsers do) and
+// refuses binary input, such as a PDF, image or archive renamed .txt,
+// before a reader turns it into garbage passages.
+func textOnly(r io.Reader) (io.Reader, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	head, _ := br.Peek(512)
+	if len(head) == 0 {
+		return br, nil
+	}
+	ct := http.DetectContentType(head)
+	if !strings.HasPrefix(ct, "text/") {
+		return nil, fmt.Errorf("%w: it looks like %s", ErrNotText, strings.SplitN(ct, ";", 2)[0])
+	}
+	return br, nil
+}
+
 func maybeGunzip(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(2)
@@ -103,7 +132,7 @@ func maybeGunzip(r io.Reader) (io.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bad gzip stream: %w", err)
 		}
-		return zr, nil
+		return bufio.NewReaderSize(zr, 64<<10), nil
 	}
 	return br, nil
 }
