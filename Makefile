@@ -10,7 +10,9 @@ DATA        ?= ./data
 
 export SHOULDERS_SHARED_DATA := $(SHARED)
 
-.PHONY: build run test unit ui lint bench train tools weaviate clean
+FUZZTIME    ?= 30s
+
+.PHONY: build run test unit ui lint bench train tools weaviate clean fuzz load
 
 build:
 	go build -o $(BIN) ./cmd/shoulders
@@ -22,8 +24,19 @@ run: build weaviate
 
 test: lint weaviate unit ui
 
-unit:
-	SHOULDERS_WEAVIATE_BIN=$(TOOLS)/weaviate-server go test -count=1 -timeout 15m ./...
+# Unit and integration tests; the fuzz targets' seed corpora run here too,
+# and the crash test drives the built binary.
+unit: build
+	SHOULDERS_WEAVIATE_BIN=$(TOOLS)/weaviate-server SHOULDERS_BIN=$(abspath $(BIN)) go test -count=1 -timeout 15m ./...
+
+# Each fuzz target for FUZZTIME (go test fuzzes one target at a time).
+fuzz:
+	@for pkg in ./corpus ./api ./reader; do \
+	  for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; \
+	    go test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done
 
 # The web UI end to end in headless Debian chromium (installed by .ci/run).
 ui: build weaviate web/e2e/node_modules

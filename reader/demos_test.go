@@ -183,3 +183,19 @@ func TestReadDemos(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadDemos(f *testing.F) {
+	f.Add(`{"question": "Who wrote Hamlet?", "answer": "Shakespeare"}`)
+	f.Add(`{"id": "x", "question": "q", "answers": ["a", "b"], "title": "T", "passage": "P", "context": "C"}` + "\n\n{")
+	f.Fuzz(func(t *testing.T, in string) {
+		demos, err := reader.ReadDemos(strings.NewReader(in), "f.jsonl")
+		if err != nil {
+			return
+		}
+		for _, d := range demos {
+			if strings.TrimSpace(d.Question) == "" || len(d.Answers) == 0 || corpus.ValidateDocID(d.ID) != nil {
+				t.Fatalf("accepted a demo that cannot be stored: %+v", d)
+			}
+		}
+	})
+}
