@@ -75,6 +75,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := stopStray(filepath.Join(o.DataDir, pidFile)); err != nil {
+		return nil, err
+	}
 	if o.LogPath == "" {
 		o.LogPath = filepath.Join(filepath.Dir(filepath.Clean(o.DataDir)), "weaviate.log")
 	}
@@ -113,12 +116,14 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		"LOG_LEVEL=warning",
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group: a terminal's Ctrl-C reaches us, and we stop it cleanly.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group: a terminal's Ctrl-C reaches us, and we stop
+	// it cleanly. If we die without stopping it, it is told to stop too.
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start weaviate: %w", err)
 	}
+	_ = os.WriteFile(filepath.Join(o.DataDir, pidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
 	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), grpc: "127.0.0.1:" + strconv.Itoa(ports[1]),
 		cmd: cmd, done: make(chan error, 1), log: logf}
 	go func() { s.done <- cmd.Wait() }()
