@@ -73,5 +73,10 @@ train: build
 	./$(BIN) --weaviate off --data-dir .build/train train-reranker --shared $(SHARED) --out models/reranker.json
 	./$(BIN) --weaviate off --data-dir .build/train train-reranker --shared $(SHARED) --neural --out models/reranker-neural.json
 
+# 32 clients for 60 s per scenario against a server on loopback (about
+# four minutes); the table goes into BENCHMARKS.md.
+load: build
+	./$(BIN) --data-dir .build/load load --shared $(SHARED) --out bench --clients 32 --duration 60s
+
 clean:
 	rm -rf bin .build/tmp

@@ -54,6 +54,8 @@ type Server struct {
 	// Metrics, when set, counts requests and pipeline stages and is
 	// served at /metrics.
 	Metrics *Metrics
+	// DefaultCollection serves requests that name none ("default" if empty).
+	DefaultCollection string
 }
 
 // writer is where a collection's documents are written.
@@ -194,6 +196,9 @@ func saneID(id string) bool {
 // collectionName resolves the request's collection name, defaulting it,
 // and checks that the request's key may use it.
 func (s *Server) collectionName(c *gin.Context, name string) (string, error) {
+	if name == "" {
+		name = s.DefaultCollection
+	}
 	if name == "" {
 		name = corpus.DefaultCollection
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/index"
@@ -66,6 +67,28 @@ type Reader struct {
 	OnDegraded func(mode string, parts []string)
 	Tokens     TokenCounter
 	Config     Config
+	// Concurrency bounds how many requests retrieve and re-rank at once
+	// (0: no bound). Those stages are CPU work: past the core count, more
+	// of them at once only stretch every request, so the rest wait their
+	// turn in order, which keeps the slowest requests close to the median.
+	Concurrency int
+
+	slotsOnce sync.Once
+	slots     chan struct{}
+}
+
+// acquire waits for a slot of the CPU stages; release gives it back.
+func (r *Reader) acquire(ctx context.Context) (release func(), err error) {
+	if r.Concurrency <= 0 {
+		return func() {}, nil
+	}
+	r.slotsOnce.Do(func() { r.slots = make(chan struct{}, r.Concurrency) })
+	select {
+	case r.slots <- struct{}{}:
+		return func() { <-r.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // A Request is one question with its per-request settings. Zero values
@@ -139,6 +162,11 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	if !ok {
 		return res, fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
 	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer release()
 	k := req.K
 	if k <= 0 {
 		k = r.Config.withDefaults().K

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/retriever"
@@ -43,5 +44,37 @@ func TestRetrieveFallsBackToBM25WhenDenseFails(t *testing.T) {
 	a, err := r.Ask(context.Background(), Request{Question: "lava?", Collection: "c"})
 	if err != nil || a.Degraded != nil {
 		t.Fatalf("bm25 itself is not degraded: %v %+v", err, a.Degraded)
+	}
+}
+
+type blocking struct{ entered, release chan struct{} }
+
+func (blocking) Name() string { return "blocking" }
+func (b blocking) Retrieve(ctx context.Context, _ retriever.Query) ([]retriever.Candidate, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return nil, nil
+}
+
+func TestConcurrencyQueuesRetrievals(t *testing.T) {
+	b := blocking{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	r := &Reader{Retrievers: map[string]retriever.Retriever{"bm25": b}, DefaultRetrieval: "bm25", Tokens: Estimate{}, Concurrency: 1}
+	done := make(chan error, 2)
+	go func() { _, err := r.Retrieve(context.Background(), Request{Question: "a"}); done <- err }()
+	<-b.entered
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _, err := r.Retrieve(ctx, Request{Question: "b"}); done <- err }()
+	select {
+	case <-b.entered:
+		t.Fatal("a second retrieval ran while the only slot was taken")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel() // a client that gives up while queued leaves the queue
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("queued and canceled: %v", err)
+	}
+	close(b.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -164,6 +164,9 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 		return err
 	}
 	md := rep.Markdown() + "The same figures as one flat JSON object: [bench/results.json](bench/results.json); with plots: bench/report.html.\n"
+	if old, err := os.ReadFile("BENCHMARKS.md"); err == nil {
+		md += keptBlocks(string(old)) // sections other commands maintain (make load)
+	}
 	if err := os.WriteFile("BENCHMARKS.md", []byte(md), 0o644); err != nil {
 		return err
 	}

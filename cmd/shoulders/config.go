@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ type config struct {
 	FusionAlpha   float64
 	RerankerPath  string
 	DenseTimeout  time.Duration
+	Concurrency   int
 }
 
 func env(key, def string) string {
@@ -130,6 +132,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.Fusion, "fusion", env("SHOULDERS_FUSION", retriever.FuseWeighted), "hybrid fusion: weighted (normalized scores) or rrf (reciprocal rank, k=60) (SHOULDERS_FUSION)")
 	f.Float64Var(&c.FusionAlpha, "fusion-alpha", envFloat("SHOULDERS_FUSION_ALPHA", retriever.DefaultAlpha), "weight of the dense list in weighted fusion, 0..1 (SHOULDERS_FUSION_ALPHA)")
 	f.StringVar(&c.RerankerPath, "reranker", env("SHOULDERS_RERANKER", rerank.DefaultModelPath), "re-ranker model file, or none; used when the file exists (SHOULDERS_RERANKER)")
+	f.IntVar(&c.Concurrency, "concurrency", envInt("SHOULDERS_CONCURRENCY", runtime.GOMAXPROCS(0)), "requests retrieving and re-ranking at once; the rest queue in order (SHOULDERS_CONCURRENCY)")
 	f.DurationVar(&c.DenseTimeout, "dense-timeout", envDuration("SHOULDERS_DENSE_TIMEOUT", 2*time.Second), "after this the hybrid retriever answers from BM25 alone (SHOULDERS_DENSE_TIMEOUT)")
 }
 
@@ -189,6 +192,7 @@ func (c *config) openAt(dir string) (*app, error) {
 		Tokens:           reader.NewTokenCounter(c.LMModel, c.Tokenizer),
 		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
 			K: c.K, Policy: policy},
+		Concurrency: c.Concurrency,
 	}
 	if c.RerankerPath != "none" && c.RerankerPath != "" {
 		m, err := rerank.Load(c.RerankerPath)

@@ -73,7 +73,7 @@ demo of 'make run' seeds it with the project's own docs).`,
 			}
 			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced,
 				UI: web.Handler(), Feedback: &api.FeedbackLog{Path: filepath.Join(cfg.DataDir, "feedback.jsonl")},
-				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits}
+				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits, DefaultCollection: cfg.Collection}
 			if a.synced != nil {
 				srv.Vectors = a.vectors
 				go a.synced.Run(ctx, 30*time.Second)
