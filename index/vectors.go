@@ -269,20 +269,44 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 		}
 		rep.Removed = len(extra)
 	}
+	// Reading and embedding the next chunk overlaps writing this one: the
+	// vector server's indexing is the slow part, and it runs in its own
+	// process.
 	const chunk = 1000
-	for start := 0; start < len(missing); start += chunk {
-		ps, err := c.Passages(ctx, missing[start:min(start+chunk, len(missing))])
-		if err != nil {
+	type prepared struct {
+		ps   []corpus.Passage
+		vecs [][]float32
+		err  error
+	}
+	ready := make(chan prepared, 1)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(ready)
+		for start := 0; start < len(missing); start += chunk {
+			ps, err := c.Passages(pctx, missing[start:min(start+chunk, len(missing))])
+			var vecs [][]float32
+			if err == nil {
+				vecs, err = emb.Embed(pctx, texts(ps))
+			}
+			select {
+			case ready <- prepared{ps, vecs, err}:
+			case <-pctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for p := range ready {
+		if p.err != nil {
+			return p.err
+		}
+		if err := s.Vectors.Upsert(ctx, c.Name, p.ps, p.vecs); err != nil {
 			return err
 		}
-		vecs, err := emb.Embed(ctx, texts(ps))
-		if err != nil {
-			return err
-		}
-		if err := s.Vectors.Upsert(ctx, c.Name, ps, vecs); err != nil {
-			return err
-		}
-		rep.Added += len(ps)
+		rep.Added += len(p.ps)
 		s.mu.Lock()
 		s.st(c.Name).Pending = len(missing) - rep.Added
 		s.mu.Unlock()
@@ -290,7 +314,7 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 			progress(rep.Added, len(missing))
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // ReconcileAll reconciles every collection of the store.

@@ -20,7 +20,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -47,6 +50,9 @@ type Model struct {
 
 	index   map[string]int
 	analyze func(string) []string
+
+	colsOnce sync.Once
+	cols     []float32
 }
 
 // Dim is the embedding dimension.
@@ -68,16 +74,27 @@ type sparse struct {
 }
 
 // vector is the L2-normalized TF-IDF vector of text, with log-scaled tf.
-func (m *Model) vector(text string) sparse {
+func (m *Model) vector(text string) sparse { return m.vectorOf(m.analyze(text)) }
+
+// vectorOf is vector for a text already analyzed into terms.
+func (m *Model) vectorOf(terms []string) sparse {
 	tf := map[int]int{}
-	for _, t := range m.analyze(text) {
+	for _, t := range terms {
 		if i, ok := m.index[t]; ok {
 			tf[i]++
 		}
 	}
 	var v sparse
 	norm := 0.0
-	for i, n := range tf {
+	// Terms in index order: sums then run in one order, so fitting and
+	// embedding give the same bits every time.
+	ids := make([]int, 0, len(tf))
+	for i := range tf {
+		ids = append(ids, i)
+	}
+	sort.Ints(ids)
+	for _, i := range ids {
+		n := tf[i]
 		w := (1 + math.Log(float64(n))) * m.IDF[i]
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, w)
@@ -93,33 +110,68 @@ func (m *Model) vector(text string) sparse {
 }
 
 // Embed maps texts to unit vectors; a text with no known term maps to the
-// zero vector.
-func (m *Model) Embed(_ context.Context, texts []string) ([][]float32, error) {
+// zero vector. Texts are embedded in parallel, each by itself, so the
+// result does not depend on the number of cores.
+func (m *Model) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	if m.analyze == nil {
 		return nil, errors.New("lsa: model has no analyzer")
 	}
+	cols := m.columns()
+	dim := len(m.Proj)
 	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		v := m.vector(t)
-		e := make([]float32, len(m.Proj))
-		norm := 0.0
-		for d, row := range m.Proj {
-			s := 0.0
-			for j, ix := range v.idx {
-				s += float64(row[ix]) * v.val[j]
+	workers := min(runtime.GOMAXPROCS(0), (len(texts)+63)/64)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc := make([]float64, dim)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(texts) || ctx.Err() != nil {
+					return
+				}
+				clear(acc)
+				v := m.vector(texts[i])
+				for j, ix := range v.idx {
+					w, col := v.val[j], cols[ix*dim:(ix+1)*dim]
+					for d, c := range col {
+						acc[d] += w * float64(c)
+					}
+				}
+				norm := 0.0
+				for _, a := range acc {
+					norm += a * a
+				}
+				e := make([]float32, dim)
+				if norm > 0 {
+					inv := 1 / math.Sqrt(norm)
+					for d, a := range acc {
+						e[d] = float32(a * inv)
+					}
+				}
+				out[i] = e
 			}
-			e[d] = float32(s)
-			norm += s * s
-		}
-		if norm > 0 {
-			inv := float32(1 / math.Sqrt(norm))
-			for d := range e {
-				e[d] *= inv
-			}
-		}
-		out[i] = e
+		}()
 	}
-	return out, nil
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// columns is Proj transposed, term by term, so that embedding a text reads
+// one contiguous row per term instead of one strided value per dimension.
+func (m *Model) columns() []float32 {
+	m.colsOnce.Do(func() {
+		dim, v := len(m.Proj), len(m.Terms)
+		m.cols = make([]float32, v*dim)
+		for d, row := range m.Proj {
+			for t, x := range row {
+				m.cols[t*dim+d] = x
+			}
+		}
+	})
+	return m.cols
 }
 
 // Fit learns a model from texts with the given analyzer.
@@ -187,8 +239,8 @@ func Fit(texts []string, analyze func(string) []string, o Options) (*Model, erro
 	}
 	m.Analyzer(analyze)
 	rows := make([]sparse, n)
-	for i, t := range texts {
-		rows[i] = m.vector(t)
+	for i := range docs {
+		rows[i] = m.vectorOf(docs[i])
 	}
 	k := min(o.Dim, n-1, len(terms)-1)
 	if k < 1 {
@@ -212,11 +264,13 @@ func truncatedSVD(rows []sparse, v, k int, rng *rand.Rand) [][]float32 {
 	}
 	y := mulA(rows, omega, l)   // n×l
 	for it := 0; it < 2; it++ { // power iterations sharpen the spectrum
-		q := orthonormal(y)
+		// Between iterations the basis only needs to be well conditioned:
+		// one CholeskyQR pass; the final one gets two.
+		q := orthonormal(y, 1)
 		z := mulAT(rows, q, v, l) // v×l
-		y = mulA(rows, orthonormal(z), l)
+		y = mulA(rows, orthonormal(z, 1), l)
 	}
-	q := orthonormal(y)        // n×l
+	q := orthonormal(y, 2)     // n×l
 	bt := mulAT(rows, q, v, l) // v×l = (QᵀA)ᵀ
 	// The right singular vectors of B = QᵀA are the eigenvectors of BᵀB;
 	// through the small l×l matrix BBᵀ = btᵀ bt: BᵀB vectors = bt·u/σ.
@@ -259,20 +313,40 @@ func truncatedSVD(rows []sparse, v, k int, rng *rand.Rand) [][]float32 {
 	return proj
 }
 
-// mulA computes A·X for sparse A (n×v) and dense X (v×l).
+// mulA computes A·X for sparse A (n×v) and dense X (v×l), rows in
+// parallel (each output row is one sum, so the result is the same on any
+// number of cores).
 func mulA(rows []sparse, x *mat.Dense, l int) *mat.Dense {
 	out := mat.NewDense(len(rows), l, nil)
-	for i, r := range rows {
-		dst := out.RawRowView(i)
-		for j, ix := range r.idx {
-			src := x.RawRowView(ix)
-			w := r.val[j]
-			for c := range dst {
-				dst[c] += w * src[c]
+	parallelRows(len(rows), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r := rows[i]
+			dst := out.RawRowView(i)
+			for j, ix := range r.idx {
+				src := x.RawRowView(ix)
+				w := r.val[j]
+				for c := range dst {
+					dst[c] += w * src[c]
+				}
 			}
 		}
-	}
+	})
 	return out
+}
+
+// parallelRows runs f over row blocks [lo, hi) on every core.
+func parallelRows(n int, f func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		if lo == hi {
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); f(lo, hi) }()
+	}
+	wg.Wait()
 }
 
 // mulAT computes Aᵀ·Y for sparse A (n×v) and dense Y (n×l).
@@ -291,19 +365,51 @@ func mulAT(rows []sparse, y *mat.Dense, v, l int) *mat.Dense {
 	return out
 }
 
+// gramChunks is fixed so that the sums, and so the model, do not depend on
+// the number of cores.
+const gramChunks = 8
+
+// gram computes YᵀY, the row blocks in parallel and their sums in a fixed
+// order.
+func gram(y *mat.Dense) *mat.SymDense {
+	r, c := y.Dims()
+	parts := make([]*mat.SymDense, gramChunks)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range parts {
+		lo, hi := r*i/gramChunks, r*(i+1)/gramChunks
+		parts[i] = mat.NewSymDense(c, nil)
+		if lo == hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			parts[i].SymOuterK(1, y.Slice(lo, hi, 0, c).T())
+		}()
+	}
+	wg.Wait()
+	g := parts[0]
+	for _, p := range parts[1:] {
+		g.AddSym(g, p)
+	}
+	return g
+}
+
 // orthonormal returns an orthonormal basis of y's columns by CholeskyQR2:
 // two passes of Q = Y R⁻¹ with RᵀR = YᵀY. Unlike a Householder QR it never
 // forms an n×n matrix; a small ridge keeps rank-deficient inputs factorable.
-func orthonormal(y *mat.Dense) *mat.Dense {
+func orthonormal(y *mat.Dense, passes int) *mat.Dense {
 	q := mat.DenseCopyOf(y)
 	_, c := q.Dims()
-	for pass := 0; pass < 2; pass++ {
-		var g mat.SymDense
-		g.SymOuterK(1, q.T())
+	for pass := 0; pass < passes; pass++ {
+		g := gram(q)
 		var ch mat.Cholesky
-		for ridge := 0.0; !ch.Factorize(&g); {
+		for ridge := 0.0; !ch.Factorize(g); {
 			if ridge == 0 {
-				ridge = 1e-10 * (mat.Trace(&g)/float64(c) + 1)
+				ridge = 1e-10 * (mat.Trace(g)/float64(c) + 1)
 			} else {
 				ridge *= 100
 			}
@@ -316,9 +422,13 @@ func orthonormal(y *mat.Dense) *mat.Dense {
 			// Ill-conditioned but usable: the second pass repairs it.
 			_ = err
 		}
-		var nq mat.Dense
-		nq.Mul(q, &rinv)
-		q = &nq
+		// Q·R⁻¹ by row blocks in parallel: each row is its own product.
+		r, _ := q.Dims()
+		nq := mat.NewDense(r, c, nil)
+		parallelRows(r, func(lo, hi int) {
+			nq.Slice(lo, hi, 0, c).(*mat.Dense).Mul(q.Slice(lo, hi, 0, c), &rinv)
+		})
+		q = nq
 	}
 	return q
 }
