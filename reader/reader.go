@@ -60,6 +60,11 @@ type Reader struct {
 	// Reranker, when set, reorders candidates before packing; requests
 	// may turn it off.
 	Reranker Reranker
+	// CrossEncoder, when set, reorders the head of the re-ranked list
+	// with a cross-encoder server; requests that turn re-ranking off skip
+	// it too. If it fails, the answer keeps the first stage's order and
+	// says so in Degraded.
+	CrossEncoder CrossEncoder
 	// Demos finds worked examples for requests that ask for them.
 	Demos DemoSource
 	// OnDegraded, when set, is told of every degraded retrieval (for
@@ -119,8 +124,13 @@ type Reranker interface {
 	Rerank(ctx context.Context, collection, question string, cands []retriever.Candidate) ([]retriever.Candidate, error)
 }
 
+// A CrossEncoder reorders candidates by a second, external model.
+type CrossEncoder interface {
+	Rerank(ctx context.Context, question string, cands []retriever.Candidate) ([]retriever.Candidate, error)
+}
+
 func (r *Reader) reranks(req Request) bool {
-	return r.Reranker != nil && (req.Rerank == nil || *req.Rerank)
+	return (r.Reranker != nil || r.CrossEncoder != nil) && (req.Rerank == nil || *req.Rerank)
 }
 
 // ErrUnknownRetrieval is returned for a retrieval mode not configured.
@@ -190,7 +200,22 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	res.Candidates = cands
 	if err == nil && r.reranks(req) {
 		t := time.Now()
-		res.Candidates, err = r.Reranker.Rerank(ctx, req.Collection, req.Question, cands)
+		if r.Reranker != nil {
+			res.Candidates, err = r.Reranker.Rerank(ctx, req.Collection, req.Question, cands)
+		}
+		if err == nil && r.CrossEncoder != nil {
+			var out []retriever.Candidate
+			out, err = r.CrossEncoder.Rerank(ctx, req.Question, res.Candidates)
+			var ce *retriever.Degraded
+			if errors.As(err, &ce) && ctx.Err() == nil {
+				// The first stage's order stands; say what is missing.
+				res.Degraded, err = append(res.Degraded, ce.Parts...), nil
+				if r.OnDegraded != nil {
+					r.OnDegraded(mode, ce.Parts)
+				}
+			}
+			res.Candidates = out
+		}
 		res.Reranked, res.RerankMS = err == nil, ms(time.Since(t))
 	}
 	return res, err

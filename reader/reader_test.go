@@ -78,3 +78,39 @@ func TestConcurrencyQueuesRetrievals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+type failingCross struct{}
+
+func (failingCross) Rerank(_ context.Context, _ string, c []retriever.Candidate) ([]retriever.Candidate, error) {
+	return c, &retriever.Degraded{Parts: []string{"cross-encoder"}, Err: errors.New("connection refused")}
+}
+
+type reversingCross struct{}
+
+func (reversingCross) Rerank(_ context.Context, _ string, c []retriever.Candidate) ([]retriever.Candidate, error) {
+	out := make([]retriever.Candidate, len(c))
+	for i := range c {
+		out[i] = c[len(c)-1-i]
+	}
+	return out, nil
+}
+
+func TestCrossEncoderStage(t *testing.T) {
+	bm := []retriever.Candidate{{Passage: corpus.Passage{ID: "a#0", Text: "Lava flows."}}, {Passage: corpus.Passage{ID: "b#0", Text: "Ash falls."}}}
+	var told [][]string
+	r := &Reader{Retrievers: map[string]retriever.Retriever{"bm25": fixed{c: bm}}, DefaultRetrieval: "bm25", Tokens: Estimate{},
+		CrossEncoder: reversingCross{}, OnDegraded: func(_ string, parts []string) { told = append(told, parts) }}
+	rt, err := r.Retrieve(context.Background(), Request{Question: "lava?"})
+	if err != nil || !rt.Reranked || rt.Candidates[0].Passage.ID != "b#0" {
+		t.Fatalf("second stage not applied: %v %+v", err, rt)
+	}
+	off := false
+	if rt, _ = r.Retrieve(context.Background(), Request{Question: "lava?", Rerank: &off}); rt.Reranked || rt.Candidates[0].Passage.ID != "a#0" {
+		t.Fatal("rerank: false must skip the cross-encoder too")
+	}
+	r.CrossEncoder = failingCross{}
+	rt, err = r.Retrieve(context.Background(), Request{Question: "lava?"})
+	if err != nil || rt.Candidates[0].Passage.ID != "a#0" || len(rt.Degraded) != 1 || rt.Degraded[0] != "cross-encoder" || len(told) != 1 {
+		t.Fatalf("a failed cross-encoder must degrade, not fail: %v %+v %v", err, rt, told)
+	}
+}

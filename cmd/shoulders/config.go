@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
@@ -20,6 +21,7 @@ import (
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/reader/rerank"
+	"github.com/shoulders-qa/shoulders/reader/rerankapi"
 	"github.com/shoulders-qa/shoulders/retriever"
 	"github.com/spf13/cobra"
 )
@@ -59,6 +61,11 @@ type config struct {
 	RerankerPath  string
 	DenseTimeout  time.Duration
 	Concurrency   int
+	CrossURL      string
+	CrossModel    string
+	CrossAPI      string
+	CrossAPIKey   string
+	CrossTop      int
 }
 
 func env(key, def string) string {
@@ -132,6 +139,11 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.Fusion, "fusion", env("SHOULDERS_FUSION", retriever.FuseWeighted), "hybrid fusion: weighted (normalized scores) or rrf (reciprocal rank, k=60) (SHOULDERS_FUSION)")
 	f.Float64Var(&c.FusionAlpha, "fusion-alpha", envFloat("SHOULDERS_FUSION_ALPHA", retriever.DefaultAlpha), "weight of the dense list in weighted fusion, 0..1 (SHOULDERS_FUSION_ALPHA)")
 	f.StringVar(&c.RerankerPath, "reranker", env("SHOULDERS_RERANKER", rerank.DefaultModelPath), "re-ranker model file, or none; used when the file exists (SHOULDERS_RERANKER)")
+	f.StringVar(&c.CrossURL, "rerank-url", env("SHOULDERS_RERANK_URL", ""), "cross-encoder /rerank endpoint (vLLM, TEI, Jina-style) for a second re-ranking stage; empty: none (SHOULDERS_RERANK_URL)")
+	f.StringVar(&c.CrossModel, "rerank-model", env("SHOULDERS_RERANK_MODEL", ""), "cross-encoder model name (SHOULDERS_RERANK_MODEL)")
+	f.StringVar(&c.CrossAPI, "rerank-api", env("SHOULDERS_RERANK_API", "jina"), "rerank wire format: jina (also Cohere, vLLM) or tei (SHOULDERS_RERANK_API)")
+	f.StringVar(&c.CrossAPIKey, "rerank-api-key", env("SHOULDERS_RERANK_API_KEY", ""), "cross-encoder API key (SHOULDERS_RERANK_API_KEY)")
+	f.IntVar(&c.CrossTop, "rerank-top", envInt("SHOULDERS_RERANK_TOP", 20), "candidates the cross-encoder reorders (SHOULDERS_RERANK_TOP)")
 	f.IntVar(&c.Concurrency, "concurrency", envInt("SHOULDERS_CONCURRENCY", runtime.GOMAXPROCS(0)), "requests retrieving and re-ranking at once; the rest queue in order (SHOULDERS_CONCURRENCY)")
 	f.DurationVar(&c.DenseTimeout, "dense-timeout", envDuration("SHOULDERS_DENSE_TIMEOUT", 2*time.Second), "after this the hybrid retriever answers from BM25 alone (SHOULDERS_DENSE_TIMEOUT)")
 }
@@ -154,6 +166,9 @@ type app struct {
 	vectors *weaviate.Store
 	synced  *index.Synced
 	server  *weaviate.Server // managed child process, if any
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func (c *config) open() (*app, error) { return c.openAt(c.DataDir) }
@@ -205,6 +220,15 @@ func (c *config) openAt(dir string) (*app, error) {
 			store.Close()
 			return nil, err
 		}
+	}
+	if c.CrossURL != "" {
+		ce, err := rerankapi.New(rerankapi.Config{URL: c.CrossURL, Model: c.CrossModel, APIKey: c.CrossAPIKey,
+			API: rerankapi.API(strings.ToLower(c.CrossAPI)), Top: c.CrossTop})
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("cross-encoder: %w", err)
+		}
+		rd.CrossEncoder = ce
 	}
 	in := &index.Ingester{Chunker: corpus.Chunker{Words: c.ChunkWords, Overlap: c.ChunkOverlap}}
 	a := &app{cfg: c, store: store, reader: rd, ingester: in}
@@ -285,12 +309,16 @@ func (a *app) writer(c *index.Collection) index.Writer {
 	return a.synced.Writer(c)
 }
 
+// Close closes the store and stops the managed Weaviate; later calls
+// return the first one's error.
 func (a *app) Close() error {
-	err := a.store.Close()
-	if a.server != nil {
-		if e := a.server.Stop(); e != nil && err == nil {
-			err = e
+	a.closeOnce.Do(func() {
+		a.closeErr = a.store.Close()
+		if a.server != nil {
+			if e := a.server.Stop(); e != nil && a.closeErr == nil {
+				a.closeErr = e
+			}
 		}
-	}
-	return err
+	})
+	return a.closeErr
 }

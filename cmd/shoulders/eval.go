@@ -376,6 +376,6 @@ var off = false
 // re-ranker stays out, since each run names the model it measures.
 func (c *config) openMeasuring(dir string) (*app, error) {
 	cc := *c
-	cc.RerankerPath = "none"
+	cc.RerankerPath, cc.CrossURL = "none", ""
 	return cc.openAt(dir)
 }

@@ -43,10 +43,15 @@ async function waitReady(url, proc, ms = 120_000) {
   throw new Error('server not ready:\n' + proc.log());
 }
 
-async function server(withLM) {
+async function server(withLM, extra = {}) {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'shoulders-ui-'));
-  const env = { SHOULDERS_DATA_DIR: data, SHOULDERS_ADDR: '127.0.0.1:' + port, SHOULDERS_LOG_LEVEL: 'warn' };
+  const env = { SHOULDERS_DATA_DIR: data, SHOULDERS_ADDR: '127.0.0.1:' + port, SHOULDERS_LOG_LEVEL: 'warn', ...extra };
+  if (extra.SHOULDERS_AUTH === 'on') {
+    const r = spawnSync(bin, ['keys', 'create', '--name', 'browser', '--scope', 'query,ingest'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error('keys create: ' + r.stderr);
+    keyFor[port] = r.stdout.trim();
+  }
   if (withLM) Object.assign(env, { SHOULDERS_LM_URL: lmURL, SHOULDERS_LM_MODEL: 'test-model' });
   if (process.env.SHOULDERS_WEAVIATE_BIN) env.SHOULDERS_WEAVIATE_BIN = process.env.SHOULDERS_WEAVIATE_BIN;
   if (withLM) {
@@ -65,13 +70,15 @@ async function server(withLM) {
   return url;
 }
 
-let browser, lmURL, withLM, evidenceOnly;
+let browser, lmURL, withLM, evidenceOnly, locked;
+const keyFor = {};
 
 before(async () => {
   const lmPort = await freePort();
   lmURL = 'http://127.0.0.1:' + lmPort;
   start(['testlm', '--addr', '127.0.0.1:' + lmPort]);
-  [withLM, evidenceOnly] = await Promise.all([server(true), server(false)]);
+  [withLM, evidenceOnly, locked] = await Promise.all([server(true), server(false),
+    server(false, { SHOULDERS_AUTH: 'on', SHOULDERS_WEAVIATE: 'off' })]);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -222,6 +229,29 @@ test('document text with script and onerror markup renders inert', async () => {
   assert.equal(await pg.locator('#packed img, #packed script, #answer img').count(), 0);
   assert.equal(await pg.evaluate(() => window.__pwned), undefined);
   await pg.screenshot({ path: join(shots, 'inert.png'), fullPage: true });
+});
+
+test('a server that requires keys asks for one, and answers once it is given', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const pg = await ctx.newPage();
+  const errors = [];
+  pg.on('pageerror', (e) => errors.push(e.message));
+  await pg.goto(locked);
+  await pg.waitForSelector('#status.error');
+  assert.match(await pg.textContent('#status'), /needs an API key/);
+  assert.equal(await pg.getAttribute('#settings', 'open'), '');
+  await pg.screenshot({ path: join(shots, 'api-key.png'), fullPage: true });
+  const key = keyFor[new URL(locked).port];
+  await Promise.all([pg.waitForNavigation(), pg.fill('#s-key', key).then(() => pg.dispatchEvent('#s-key', 'change'))]);
+  await pg.waitForSelector('#s-retrieval option', { state: 'attached' });
+  await askIn(pg, 'How do I configure the LM?');
+  assert.match(await pg.textContent('#answer'), /SHOULDERS_LM_URL/);
+  // A wrong key is refused with a message saying so.
+  await pg.evaluate(() => localStorage.setItem('apiKey', 'shk_000000000000_wrong'));
+  await pg.reload();
+  await pg.waitForSelector('#status.error');
+  assert.match(await pg.textContent('#status'), /API key/);
+  assert.deepEqual(errors, []);
 });
 
 test('without an LM the answer is labelled evidence only', async () => {
