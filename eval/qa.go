@@ -264,26 +264,19 @@ func (r QARun) readers() []ReaderVariant {
 func (r QARun) read(ctx context.Context, q corpus.Question, v ReaderVariant, cands []retriever.Candidate, budget int, pk reader.Packing) (readOutcome, error) {
 	var demos []reader.Demo
 	var demoTokens int
-	if v.Demos.On() {
+	switch {
+	case v.Demos.On():
 		if r.Demos == nil {
 			return readOutcome{}, fmt.Errorf("no demonstration pools to draw from")
 		}
-		k := v.Demos.K
-		if k <= 0 {
-			k = reader.DefaultDemoK
-		}
-		share := v.Demos.Share
-		if share <= 0 {
-			share = reader.DefaultDemoShare
-		}
-		found, err := r.Demos.Demos(ctx, v.Demos.Pool, q.Text, k)
+		d := v.Demos.WithDefaults()
+		found, err := r.Demos.Demos(ctx, d.Pool, q.Text, d.K)
 		if err != nil {
 			return readOutcome{}, err
 		}
-		demos, demoTokens = reader.PackDemos(found, int(float64(budget)*share), r.Tokens)
-	}
-	if demoTokens > 0 || pk.Budget != budget {
-		pk = reader.Pack(cands, budget-demoTokens, r.Tokens, r.Policy)
+		pk, demos, demoTokens = reader.PackWithDemos(cands, found, budget, d.Share, r.Tokens, r.Policy)
+	case pk.Budget != budget:
+		pk = reader.Pack(cands, budget, r.Tokens, r.Policy)
 	}
 	rd, err := reader.Reading{Question: q.Text, Packed: pk.Packed, Demos: demos, Recursion: v.Recursion, MaxTokens: 64, Tokens: r.Tokens}.Do(ctx, r.LM)
 	if err != nil {

@@ -3,6 +3,8 @@ package reader
 import (
 	"context"
 	"fmt"
+
+	"github.com/shoulders-qa/shoulders/retriever"
 )
 
 // A Demo is a solved question shown to the LM as a worked example before
@@ -59,7 +61,8 @@ func (d Demos) Validate() error {
 	return nil
 }
 
-func (d Demos) withDefaults() Demos {
+// WithDefaults fills the zero settings with the defaults.
+func (d Demos) WithDefaults() Demos {
 	if d.K <= 0 {
 		d.K = DefaultDemoK
 	}
@@ -92,6 +95,15 @@ func demoTokens(d Demo, tc TokenCounter) int {
 		n += tc.Count(m.Content) + 4
 	}
 	return n
+}
+
+// PackWithDemos shares a budget between worked examples and passages:
+// demos take at most share of it, best first; passages get the rest,
+// including whatever the demos left. It returns the passages' packing,
+// the demos kept and their tokens.
+func PackWithDemos(cands []retriever.Candidate, demos []Demo, budget int, share float64, tc TokenCounter, policy Policy) (Packing, []Demo, int) {
+	kept, used := PackDemos(demos, int(float64(budget)*share), tc)
+	return Pack(cands, budget-used, tc, policy), kept, used
 }
 
 // PackDemos keeps demos, in order, while they fit in budget tokens, and

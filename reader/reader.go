@@ -263,7 +263,7 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 		if r.Demos == nil {
 			return nil, fmt.Errorf("%w %q: no demonstration pools are set up", ErrNoPool, req.Demos.Pool)
 		}
-		d := req.Demos.withDefaults()
+		d := req.Demos.WithDefaults()
 		var err error
 		if demos, err = r.Demos.Demos(ctx, d.Pool, req.Question, d.K); err != nil {
 			return nil, err
@@ -283,8 +283,7 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	// Demos and passages share the budget: demos may take their share,
 	// passages get the rest and whatever demos leave unused.
 	budget := r.budget(req)
-	demos, demoTokens := PackDemos(demos, int(float64(budget)*req.Demos.withDefaults().Share), r.Tokens)
-	pk := Pack(cands, budget-demoTokens, r.Tokens, policy)
+	pk, demos, demoTokens := PackWithDemos(cands, demos, budget, req.Demos.WithDefaults().Share, r.Tokens, policy)
 	packed := time.Now()
 
 	a := &Answer{
