@@ -2,7 +2,10 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +15,9 @@ import (
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/openai"
+	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
+	"github.com/shoulders-qa/shoulders/retriever"
 )
 
 // authHarness is a seeded server requiring keys, with keys made through a
@@ -194,5 +200,50 @@ func TestCORSAndRequestIDs(t *testing.T) {
 	w = h.do("GET", "/healthz", "", nil, "X-Request-ID", "bad id\nInjected: yes")
 	if id := w.Header().Get("X-Request-ID"); len(id) != 36 {
 		t.Fatalf("unsafe request id kept: %q", id)
+	}
+}
+
+type downRetriever struct{}
+
+func (downRetriever) Name() string { return "dense" }
+func (downRetriever) Retrieve(context.Context, retriever.Query) ([]retriever.Candidate, error) {
+	return nil, errors.New("connection refused")
+}
+
+// Degraded answers, LM failures and LM tokens reach /metrics.
+func TestMetricsCountDegradationAndLMErrors(t *testing.T) {
+	lmSrv := openaitest.New("m")
+	defer lmSrv.Close()
+	lm, _ := openai.New(openai.Config{URL: lmSrv.URL, Model: "m", Timeout: 5 * time.Second, MaxRetries: -1})
+	h := newHarness(t, lm)
+	h.seed()
+	h.srv.Metrics = NewMetrics(h.store, nil)
+	h.srv.Reader.Retrievers["dense"] = downRetriever{}
+	h.srv.Reader.OnDegraded = h.srv.Metrics.Degraded
+	h.h = h.srv.Handler()
+	var sr SearchResponse
+	if code := h.json("POST", "/v1/search", SearchRequest{Query: "configure", Retrieval: "dense"}, &sr); code != 200 || len(sr.Degraded) != 1 {
+		t.Fatalf("degraded search: %d %+v", code, sr)
+	}
+	var a reader.Answer
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "How do I configure the LM?"}, &a); code != 200 {
+		t.Fatalf("ask: %d", code)
+	}
+	lmSrv.Fail(1, http.StatusInternalServerError, `{"error":{"message":"boom"}}`)
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "How do I configure the LM?"}, &e); code != http.StatusBadGateway {
+		t.Fatalf("failing LM: %d %+v", code, e)
+	}
+	w := h.do("GET", "/metrics", "", nil)
+	body := w.Body.String()
+	for _, want := range []string{
+		`shoulders_degraded_responses_total{mode="dense",part="dense"} 1`,
+		`shoulders_lm_errors_total{code="lm_error"} 1`,
+		`shoulders_stage_duration_seconds_count{stage="lm"} 1`,
+		fmt.Sprintf(`shoulders_lm_tokens_total{kind="prompt"} %d`, a.Tokens.Prompt),
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
