@@ -267,19 +267,36 @@ func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet 
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 	in.Progress = func(b int64, _ int) { _ = bar.Set64(b) }
 	start := time.Now()
-	fig, cached, err := eval.EnsureIndexed(ctx, a.store, col, srcs, &in, func(c *index.Collection) index.Writer { return a.writer(c) })
+	// A fresh index gets its vectors while Bleve takes the rest of the
+	// corpus (see index.Follower); a cached one is only checked.
+	var fol *index.Follower
+	fig, cached, err := eval.EnsureIndexed(ctx, a.store, col, srcs, &in, func(c *index.Collection) index.Writer {
+		if a.synced == nil {
+			return c
+		}
+		fol = a.synced.Follow(ctx, c, fitOnFirst)
+		return fol.Writer()
+	})
 	_ = bar.Finish()
-	if err != nil || a.synced == nil {
-		return fig, cached, err
-	}
-	// The vector index follows: fitted and filled on first use, then
-	// checked against Bleve on every run (reconciliation is cheap when in step).
-	c, err := a.store.Collection(col, false)
-	if err != nil {
+	if a.synced == nil {
 		return fig, cached, err
 	}
 	vbar := newBar(fig.Passages, "vectors "+col, quiet)
-	rep, err := a.synced.Reconcile(ctx, c, func(done, total int) { vbar.ChangeMax(total); _ = vbar.Set(done) })
+	progress := func(done, total int) { vbar.ChangeMax(total); _ = vbar.Set(done) }
+	var rep index.ReconcileReport
+	if fol != nil {
+		fol.SetProgress(progress)
+		var ferr error
+		rep, ferr = fol.Finish(ctx)
+		if err == nil {
+			err = ferr
+		}
+	} else if err == nil {
+		var c *index.Collection
+		if c, err = a.store.Collection(col, false); err == nil {
+			rep, err = a.synced.Reconcile(ctx, c, progress)
+		}
+	}
 	_ = vbar.Finish()
 	if err != nil {
 		return fig, cached, fmt.Errorf("vector index of %s: %w", col, err)
@@ -292,6 +309,10 @@ func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet 
 	}
 	return fig, cached, nil
 }
+
+// fitOnFirst is the number of passages of a bulk ingest the built-in
+// embedder is fitted on before the rest arrive: its fitting sample size.
+const fitOnFirst = 20_000
 
 // rerankedName is the ranker name of retriever n followed by the
 // re-ranker: "rerank" over BM25, "hybrid+rerank" over hybrid.

@@ -62,18 +62,25 @@ skipped; the rest is ingested.`,
 				bar.Describe(fmt.Sprintf("ingest %s: %d passages", cfg.Collection, passages))
 				_ = bar.Set64(bytes)
 			}
-			rep, err := in.Ingest(cmd.Context(), a.writer(col), srcs)
-			if err == nil && a.synced != nil {
-				// The same bar carries on through the vector index: the
-				// embedder is fitted (first ingest) and missing vectors written.
+			// With a vector index, vectors are written while Bleve takes the
+			// rest of the input (see index.Follower).
+			var w index.Writer = col
+			var fol *index.Follower
+			if a.synced != nil {
+				fol = a.synced.Follow(cmd.Context(), col, fitOnFirst)
+				w = fol.Writer()
+			}
+			rep, err := in.Ingest(cmd.Context(), w, srcs)
+			if fol != nil {
+				// The same bar carries on through the vector index.
 				bar.ChangeMax64(int64(rep.Passages))
 				bar.Reset()
 				bar.Describe("ingest " + cfg.Collection + ": vectors")
-				_, verr := a.synced.Reconcile(cmd.Context(), col, func(done, total int) {
+				fol.SetProgress(func(done, total int) {
 					bar.ChangeMax64(int64(total))
 					_ = bar.Set(done)
 				})
-				if verr != nil {
+				if _, verr := fol.Finish(cmd.Context()); verr != nil && err == nil {
 					fmt.Fprintf(os.Stderr, "vector index not updated: %v\n(BM25 search has everything; the server reconciles the vector index on start)\n", verr)
 				}
 			}

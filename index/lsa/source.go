@@ -38,6 +38,22 @@ func (e embedder) Embed(ctx context.Context, texts []string) ([][]float32, error
 
 // Embedder implements index.EmbedderSource.
 func (s *Source) Embedder(ctx context.Context, c *index.Collection, fit bool) (index.Embedder, error) {
+	var fitter func() (*Model, error)
+	if fit {
+		fitter = func() (*Model, error) { return s.fit(ctx, c, nil) }
+	}
+	return s.get(c, fitter)
+}
+
+// FitOn implements index.SubsetFitter: a bulk ingest fits the model on its
+// first passages and embeds the rest while they are still arriving.
+func (s *Source) FitOn(ctx context.Context, c *index.Collection, ids []string) (index.Embedder, error) {
+	return s.get(c, func() (*Model, error) { return s.fit(ctx, c, ids) })
+}
+
+// get returns the collection's model: cached, saved beside the index, or
+// fitted by fit (when not nil) and saved.
+func (s *Source) get(c *index.Collection, fit func() (*Model, error)) (index.Embedder, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.models == nil {
@@ -58,8 +74,8 @@ func (s *Source) Embedder(ctx context.Context, c *index.Collection, fit bool) (i
 	m, err := Load(path, s.Analyze)
 	switch {
 	case err == nil:
-	case errors.Is(err, os.ErrNotExist) && fit:
-		if m, err = s.fit(ctx, c); err != nil {
+	case errors.Is(err, os.ErrNotExist) && fit != nil:
+		if m, err = fit(); err != nil {
 			return nil, err
 		}
 		if err := m.Save(path); err != nil {
@@ -81,15 +97,22 @@ func (s *Source) Embedder(ctx context.Context, c *index.Collection, fit bool) (i
 	return e, nil
 }
 
-func (s *Source) fit(ctx context.Context, c *index.Collection) (*Model, error) {
+// fit fits a model on the passages with ids, in that order, or on every
+// passage of the collection when ids is nil.
+func (s *Source) fit(ctx context.Context, c *index.Collection, ids []string) (*Model, error) {
 	var docs []string
-	err := c.EachPassage(ctx, func(ps []corpus.Passage) error {
-		for _, p := range ps {
-			docs = append(docs, index.EmbedText(p))
+	if ids != nil {
+		for start := 0; start < len(ids); start += 1000 {
+			ps, err := c.Passages(ctx, ids[start:min(start+1000, len(ids))])
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, texts(ps)...)
 		}
+	} else if err := c.EachPassage(ctx, func(ps []corpus.Passage) error {
+		docs = append(docs, texts(ps)...)
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	m, err := Fit(docs, s.Analyze, s.Options)
@@ -97,4 +120,12 @@ func (s *Source) fit(ctx context.Context, c *index.Collection) (*Model, error) {
 		return nil, fmt.Errorf("collection %q: %w", c.Name, err)
 	}
 	return m, nil
+}
+
+func texts(ps []corpus.Passage) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = index.EmbedText(p)
+	}
+	return out
 }
