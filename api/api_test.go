@@ -136,18 +136,7 @@ func TestAskGeneratedAndStreamed(t *testing.T) {
 	body, _ := json.Marshal(AskRequest{Question: "How do I configure the LM?"})
 	w := h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
 	events := parseSSE(t, w.Body.String())
-	var tokens []string
-	var final reader.Answer
-	for _, e := range events {
-		switch e.name {
-		case "token":
-			var d struct{ Text string }
-			_ = json.Unmarshal([]byte(e.data), &d)
-			tokens = append(tokens, d.Text)
-		case "answer":
-			_ = json.Unmarshal([]byte(e.data), &final)
-		}
-	}
+	tokens, final := streamed(events)
 	if len(tokens) < 3 || strings.Join(tokens, "") != final.Answer || len(final.Citations) != 1 {
 		t.Fatalf("stream: tokens %q, answer %+v", tokens, final)
 	}
@@ -170,6 +159,23 @@ func TestAskGeneratedAndStreamed(t *testing.T) {
 }
 
 type sseEvent struct{ name, data string }
+
+// streamed collects a stream's token texts and its final answer.
+func streamed(events []sseEvent) ([]string, reader.Answer) {
+	var tokens []string
+	var final reader.Answer
+	for _, e := range events {
+		switch e.name {
+		case "token":
+			var d struct{ Text string }
+			_ = json.Unmarshal([]byte(e.data), &d)
+			tokens = append(tokens, d.Text)
+		case "answer":
+			_ = json.Unmarshal([]byte(e.data), &final)
+		}
+	}
+	return tokens, final
+}
 
 func parseSSE(t *testing.T, s string) []sseEvent {
 	var out []sseEvent
@@ -387,18 +393,7 @@ func TestAskRecursionAndDemos(t *testing.T) {
 	// The stream carries the final pass only, then the answer with its candidates.
 	body, _ := json.Marshal(req)
 	w := h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
-	var tokens []string
-	var final reader.Answer
-	for _, e := range parseSSE(t, w.Body.String()) {
-		switch e.name {
-		case "token":
-			var d struct{ Text string }
-			_ = json.Unmarshal([]byte(e.data), &d)
-			tokens = append(tokens, d.Text)
-		case "answer":
-			_ = json.Unmarshal([]byte(e.data), &final)
-		}
-	}
+	tokens, final := streamed(parseSSE(t, w.Body.String()))
 	if strings.Join(tokens, "") != final.Answer || final.Recursion == nil || len(final.Recursion.Candidates) != 2 {
 		t.Fatalf("stream: tokens %q, answer %+v", tokens, final)
 	}

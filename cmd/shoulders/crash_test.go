@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -225,25 +224,20 @@ func shouldersBin(t *testing.T) string {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
+// waitHealthy is waitUp with the server's log in the error.
 func waitHealthy(base, logPath string) error {
-	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
+	if err := waitUp(context.Background(), base, 2*time.Minute); err != nil {
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("%w:\n%s", err, log)
 	}
-	log, _ := os.ReadFile(logPath)
-	return fmt.Errorf("server not healthy within 2 minutes:\n%s", log)
+	return nil
 }
 
 func getJSON(t *testing.T, url string, out any) {

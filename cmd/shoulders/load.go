@@ -98,7 +98,10 @@ func runLoad(ctx context.Context, cfg *config, f *loadFlags) error {
 	if err != nil {
 		return err
 	}
-	lmAddr := freeLoopback()
+	lmAddr, err := freeLoopback()
+	if err != nil {
+		return err
+	}
 	lm := exec.CommandContext(ctx, self, "testlm", "--addr", lmAddr)
 	if err := lm.Start(); err != nil {
 		return err
@@ -131,7 +134,10 @@ func runLoad(ctx context.Context, cfg *config, f *loadFlags) error {
 	for _, sc := range scenarios {
 		if running == nil || runningLM != sc.lm {
 			stop()
-			addr := freeLoopback()
+			addr, err := freeLoopback()
+			if err != nil {
+				return err
+			}
 			srvEnv := append(os.Environ(), env...)
 			srvEnv = append(srvEnv, "SHOULDERS_ADDR="+addr)
 			if sc.lm {
@@ -144,7 +150,7 @@ func runLoad(ctx context.Context, cfg *config, f *loadFlags) error {
 			}
 			runningLM = sc.lm
 			base = "http://" + addr
-			if err := waitUp(ctx, base); err != nil {
+			if err := waitUp(ctx, base, time.Minute); err != nil {
 				return err
 			}
 		}
@@ -285,17 +291,19 @@ func keptBlocks(doc string) string {
 	}
 }
 
-func freeLoopback() string {
+// freeLoopback returns a loopback address with a port free right now.
+func freeLoopback() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "127.0.0.1:18080"
+		return "", err
 	}
 	defer l.Close()
-	return l.Addr().String()
+	return l.Addr().String(), nil
 }
 
-func waitUp(ctx context.Context, base string) error {
-	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+// waitUp waits until the server at base answers /healthz.
+func waitUp(ctx context.Context, base string, timeout time.Duration) error {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -306,5 +314,5 @@ func waitUp(ctx context.Context, base string) error {
 			}
 		}
 	}
-	return fmt.Errorf("server at %s did not come up", base)
+	return fmt.Errorf("server at %s did not come up within %s", base, timeout)
 }
