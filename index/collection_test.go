@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -172,5 +173,41 @@ func TestSearchRanksTitleAndText(t *testing.T) {
 	hits, _ = c.Search(ctx, "star", 10) // stemmed: stars
 	if len(hits) != 2 {
 		t.Fatalf("stemmed search found %d passages, want 2", len(hits))
+	}
+}
+
+// Equal scores are ordered by passage ID, and a tie across the k-th place
+// is resolved the same way, whatever order the passages were written in.
+func TestSearchTiesGoByPassageID(t *testing.T) {
+	ctx := context.Background()
+	ch := corpus.Chunker{}
+	var want []string
+	for _, order := range [][]int{{5, 3, 9, 1, 7, 2, 8, 0, 6, 4}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+		s, c := openTest(t, t.TempDir())
+		for _, i := range order {
+			// One batch per passage: separate segments, as concurrent ingest makes.
+			if err := c.Upsert(ctx, []Entry{entry(ch, fmt.Sprintf("doc%d", i), "Same", "Identical words about rivers.")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Upsert(ctx, []Entry{entry(ch, "best", "Rivers", "Rivers, rivers and rivers.")}); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := c.Search(ctx, "rivers", 4)
+		s.Close()
+		if err != nil || len(hits) != 4 {
+			t.Fatalf("search: %v, %d hits", err, len(hits))
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Passage.DocID)
+		}
+		if got[0] != "best" || got[1] != "doc0" || got[2] != "doc1" || got[3] != "doc2" {
+			t.Fatalf("written in order %v, found %v", order, got)
+		}
+		if want != nil && strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%v, then %v", want, got)
+		}
+		want = got
 	}
 }

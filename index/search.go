@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -33,13 +34,33 @@ func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error)
 		title.SetBoost(c.opts.TitleBoost)
 		qq = query.NewDisjunctionQuery([]query.Query{body, title})
 	}
-	req := bleve.NewSearchRequestOptions(qq, k, 0, false)
-	req.Fields = storedFields
-	res, err := c.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", c.Name, err)
+	// How concurrent ingest laid out the segments shows in the results:
+	// Bleve orders equal scores by its internal numbers, and sums a
+	// score's parts in an order that can move its last bit. Scores are
+	// cut to float32 precision, ties go by passage ID, and a tie across
+	// the k-th place is fetched whole, so that the same passages give the
+	// same list (and training the same model).
+	for n := k + 1; ; n *= 2 {
+		req := bleve.NewSearchRequestOptions(qq, n, 0, false)
+		req.Fields = storedFields
+		res, err := c.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", c.Name, err)
+		}
+		hs := res.Hits
+		for _, h := range hs {
+			h.Score = float64(float32(h.Score))
+		}
+		if len(hs) < n || hs[n-1].Score != hs[k-1].Score {
+			sort.SliceStable(hs, func(i, j int) bool {
+				if hs[i].Score != hs[j].Score {
+					return hs[i].Score > hs[j].Score
+				}
+				return hs[i].ID < hs[j].ID
+			})
+			return hits(hs[:min(k, len(hs))]), nil
+		}
 	}
-	return hits(res.Hits), nil
 }
 
 // Passages fetches passages by ID, in the order given; unknown IDs are
