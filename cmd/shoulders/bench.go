@@ -68,8 +68,13 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 	defer a.Close()
 	rerankers := map[string]*rerank.Reranker{}
 	for name, path := range map[string]string{"rerank": rerank.DefaultModelPath, "rerank-neural": neuralModelPath} {
-		if m, err := rerank.Load(path); err == nil {
-			rerankers[name] = &rerank.Reranker{Model: m}
+		m, err := rerank.Load(path)
+		if err == nil {
+			var r *rerank.Reranker
+			if r, err = rerank.New(m); err != nil {
+				return err // figures without the model's lexicon would mislead
+			}
+			rerankers[name] = r
 		} else {
 			fmt.Fprintf(os.Stderr, "skipping %s: %v\n", name, err)
 		}

@@ -110,7 +110,9 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 		if err != nil {
 			return err
 		}
-		rr = &rerank.Reranker{Model: m}
+		if rr, err = rerank.New(m); err != nil {
+			return err
+		}
 	}
 	a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 	if err != nil {

@@ -21,6 +21,7 @@ func trainCmd(cfg *config) *cobra.Command {
 		retr, out string
 		neural    bool
 		epochs    int
+		members   int
 		seed      uint64
 		quiet     bool
 	)
@@ -65,6 +66,10 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			if _, _, err := a.index(ctx, col, ds.Corpus, quiet); err != nil {
 				return err
 			}
+			lex, err := rerank.WordNet()
+			if err != nil {
+				return fmt.Errorf("training needs WordNet for its synonym features: %w", err)
+			}
 			start := time.Now()
 			examples, err := a.examples(ctx, col, retr, ds.Questions, quiet)
 			if err != nil {
@@ -73,7 +78,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			bar := newBar(len(examples), "analyze", quiet)
 			store := a.store
 			lists, err := rerank.BuildLists(ctx, func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
-				examples, 1<<15, func(int) { _ = bar.Add(1) })
+				examples, lex, 1<<15, func(int) { _ = bar.Add(1) })
 			_ = bar.Finish()
 			if err != nil {
 				return err
@@ -84,7 +89,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			}
 			fmt.Fprintf(os.Stderr, "%d of %d training questions have an answer among their %s candidates\n", len(lists), len(examples), retr)
 			tbar := newBar(100, "train", quiet)
-			m, err := rerank.Train(lists, rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed,
+			m, err := rerank.Train(lists, rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed, Members: members,
 				Progress: func(epoch, done, total int, loss float64) {
 					tbar.Describe(fmt.Sprintf("train epoch %d loss %.4f", epoch, loss))
 					_ = tbar.Set(100 * done / total)
@@ -93,6 +98,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			if err != nil {
 				return err
 			}
+			m.Lexicon = rerank.LexiconWordNet
 			m.Training.Data = fmt.Sprintf("%s %s split", ds.Name, ds.Split)
 			m.Training.Retriever = retr
 			m.Training.Candidates = 100
@@ -118,6 +124,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 	f.StringVar(&out, "out", rerank.DefaultModelPath, "model file to write")
 	f.BoolVar(&neural, "neural", false, "also train the kernel-pooling component (measured no better on QA-mix; see BENCHMARKS.md)")
 	f.IntVar(&epochs, "epochs", 12, "most epochs")
+	f.IntVar(&members, "members", 3, "networks trained with successive seeds and averaged (kernel pooling trains one)")
 	f.Uint64Var(&seed, "seed", 1, "seed of initialization, held-out split and order")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars")
 	return cmd

@@ -13,7 +13,8 @@ import (
 const FormatVersion = 1
 
 // Model is a trained re-ranker: feature standardization, optional hashed
-// word vectors for kernel pooling, and a one-hidden-layer MLP.
+// word vectors for kernel pooling, and one-hidden-layer MLPs whose scores
+// are averaged.
 type Model struct {
 	Version  int      `json:"format_version"`
 	Features []string `json:"features"`
@@ -22,20 +23,35 @@ type Model struct {
 	HashSize int       `json:"hash_size"`
 	EmbDim   int       `json:"embedding_dim"`
 	Kernels  []float64 `json:"kernel_mu"`
-	Mean     []float64 `json:"feature_mean"`
+	Emb      []float64 `json:"embeddings,omitempty"`
+
+	// Member is the first network; its fields stay at the top level of
+	// the file.
+	Member
+	// Ensemble holds further networks trained with other seeds (and
+	// held-out splits): averaging them steadies the ranking.
+	Ensemble []Member `json:"ensemble,omitempty"`
+
+	// Lexicon names the word relations the features used: "wordnet", or
+	// empty for none.
+	Lexicon string `json:"lexicon,omitempty"`
+
+	Training TrainingSummary `json:"training"`
+
+	k *knrm
+}
+
+// A Member is one network of the model with its own standardization.
+type Member struct {
+	Mean []float64 `json:"feature_mean"`
 	// Std is 0 for features that were constant in training; they are
 	// left out of the input.
 	Std []float64 `json:"feature_std"`
-	Emb []float64 `json:"embeddings,omitempty"`
 
 	W1 [][]float64 `json:"w1"` // hidden × inputs
 	B1 []float64   `json:"b1"`
 	W2 []float64   `json:"w2"`
 	B2 float64     `json:"b2"`
-
-	Training TrainingSummary `json:"training"`
-
-	k *knrm
 }
 
 // TrainingSummary records how a model was made and how it measured.
@@ -48,6 +64,7 @@ type TrainingSummary struct {
 	Epochs     int                `json:"epochs"`
 	BestEpoch  int                `json:"best_epoch"`
 	Seed       uint64             `json:"seed"`
+	Members    int                `json:"members,omitempty"`
 	Dev        map[string]float64 `json:"heldout_metrics"`
 }
 
@@ -60,29 +77,26 @@ func (m *Model) inputs() int {
 }
 
 // input assembles the standardized input vector of one candidate.
-func (m *Model) input(f, kern []float64) []float64 {
-	x := make([]float64, 0, m.inputs())
+func (p *Member) input(f, kern []float64) []float64 {
+	x := make([]float64, 0, len(f)+len(kern))
 	for i, v := range f {
-		if m.Std[i] == 0 {
+		if p.Std[i] == 0 {
 			// A feature that never varied in training carries no learned
 			// weight: seen now (dense scores over hybrid candidates), it
 			// must not feed noise into the score.
 			x = append(x, 0)
 			continue
 		}
-		x = append(x, (v-m.Mean[i])/m.Std[i])
+		x = append(x, (v-p.Mean[i])/p.Std[i])
 	}
-	if m.Neural {
-		x = append(x, kern...)
-	}
-	return x
+	return append(x, kern...)
 }
 
 // score runs the MLP on x; h receives the hidden activations when set.
-func (m *Model) score(x []float64, h []float64) float64 {
-	s := m.B2
-	for j, w := range m.W1 {
-		a := m.B1[j]
+func (p *Member) score(x []float64, h []float64) float64 {
+	s := p.B2
+	for j, w := range p.W1 {
+		a := p.B1[j]
 		for i, v := range x {
 			a += w[i] * v
 		}
@@ -92,9 +106,20 @@ func (m *Model) score(x []float64, h []float64) float64 {
 		if h != nil {
 			h[j] = a
 		}
-		s += m.W2[j] * a
+		s += p.W2[j] * a
 	}
 	return s
+}
+
+// Score is the model's score of a candidate with features f (and kernel
+// pooling outputs kern when Neural): the mean over its networks.
+func (m *Model) Score(f, kern []float64) float64 {
+	s := m.score(m.input(f, kern), nil)
+	for i := range m.Ensemble {
+		e := &m.Ensemble[i]
+		s += e.score(e.input(f, kern), nil)
+	}
+	return s / float64(1+len(m.Ensemble))
 }
 
 // Save writes the model as JSON.
@@ -123,8 +148,11 @@ func Load(path string) (*Model, error) {
 	if strings.Join(m.Features, ",") != strings.Join(FeatureNames, ",") {
 		return nil, fmt.Errorf("re-ranker model %s was trained on features [%s]; this build computes [%s] (retrain it)", path, strings.Join(m.Features, ","), strings.Join(FeatureNames, ","))
 	}
-	if len(m.Mean) != len(m.Features) || len(m.Std) != len(m.Features) || len(m.W1) == 0 || len(m.W1[0]) != m.inputs() || len(m.W2) != len(m.W1) {
-		return nil, fmt.Errorf("re-ranker model %s: weights do not match its declared shape", path)
+	for _, p := range append([]Member{m.Member}, m.Ensemble...) {
+		if len(p.Mean) != len(m.Features) || len(p.Std) != len(m.Features) || len(p.W1) == 0 || len(p.W1[0]) != m.inputs() ||
+			len(p.W2) != len(p.W1) || len(p.B1) != len(p.W1) {
+			return nil, fmt.Errorf("re-ranker model %s: weights do not match its declared shape", path)
+		}
 	}
 	if m.Neural && (len(m.Emb) != m.HashSize*m.EmbDim || !sameFloats(m.Kernels, kernelMu)) {
 		return nil, fmt.Errorf("re-ranker model %s: kernel component does not match this build", path)
@@ -149,6 +177,26 @@ func (m *Model) init() {
 	if m.Neural {
 		m.k = &knrm{dim: m.EmbDim, emb: m.Emb}
 	}
+}
+
+// LexiconWordNet marks a model trained with WordNet relatives.
+const LexiconWordNet = "wordnet"
+
+// New returns a re-ranker running m with the lexicon m was trained with.
+// When that lexicon cannot be loaded the re-ranker still works, without
+// synonym matches and so weaker than measured, and the error says why:
+// measuring commands refuse it, a server warns.
+func New(m *Model) (*Reranker, error) {
+	r := &Reranker{Model: m}
+	if m.Lexicon != LexiconWordNet {
+		return r, nil
+	}
+	lex, err := WordNet()
+	if err != nil {
+		return r, fmt.Errorf("re-ranker without synonym features: %w", err)
+	}
+	r.Lexicon = lex
+	return r, nil
 }
 
 // DefaultModelPath is where the shipped model lives in the repository.

@@ -19,6 +19,9 @@ type Stats interface {
 // A Reranker scores candidates with a model.
 type Reranker struct {
 	Model *Model
+	// Lexicon gives the WordNet relatives of question terms; nil when
+	// the model does not use them or WordNet is missing.
+	Lexicon *Lexicon
 
 	mu    sync.Mutex
 	cache map[string]*doc // analyzed passages, by collection and passage ID
@@ -63,27 +66,24 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 	if err != nil {
 		return nil, err
 	}
-	q := newQuery(question, qterms, idfFunc(df, n))
-	listMax := listMaxima(cands)
+	q := newQuery(question, qterms, idfFunc(df, n), r.Lexicon)
 	m := r.Model
 	var qh []int
 	if m.Neural {
 		qh = hashTerms(q.terms, m.HashSize)
 	}
 	out := make([]retriever.Candidate, len(cands))
-	feats := make([][]float64, len(cands))
 	docs := make([]*doc, len(cands))
 	for i, c := range cands {
 		docs[i] = r.analyzed(collection+"\x00"+c.Passage.ID, c.Passage)
-		feats[i] = features(q, docs[i], c, listMax)
 	}
-	addRelative(feats)
+	feats := listFeatures(q, docs, cands)
 	for i, c := range cands {
 		var kern []float64
 		if m.Neural {
 			kern = m.k.forward(qh, newBag(docs[i].terms, m.HashSize, bagLimit), nil)
 		}
-		c.Score = m.score(m.input(feats[i], kern), nil)
+		c.Score = m.Score(feats[i], kern)
 		out[i] = c
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })

@@ -20,7 +20,7 @@ func uniformIDF(string) float64 { return 1 }
 
 func feat(t *testing.T, question, text string) map[string]float64 {
 	t.Helper()
-	q := newQuery(question, index.Terms(question), uniformIDF)
+	q := newQuery(question, index.Terms(question), uniformIDF, nil)
 	c := retriever.Candidate{Passage: corpus.Passage{ID: "p#0", Title: "Title", Text: text}, Rank: 2,
 		Sources: []retriever.Source{{Retriever: "bm25", Rank: 2, Score: 5}}}
 	f := features(q, analyze(c.Passage), c, map[string]float64{"bm25": 10})
@@ -120,9 +120,12 @@ func TestTrainingIsDeterministic(t *testing.T) {
 
 func TestSaveLoadAndVersionChecks(t *testing.T) {
 	lists := synthetic(40)
-	m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 2})
+	m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 2, Members: 3})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(m.Ensemble) != 2 {
+		t.Fatalf("3 members asked, model has %d besides the first", len(m.Ensemble))
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.json")
@@ -134,8 +137,8 @@ func TestSaveLoadAndVersionChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range lists[0].feats {
-		a := m.score(m.input(lists[0].feats[i], nil), nil)
-		b := l.score(l.input(lists[0].feats[i], nil), nil)
+		a := m.Score(lists[0].feats[i], nil)
+		b := l.Score(lists[0].feats[i], nil)
 		if a != b {
 			t.Fatalf("candidate %d: %v before save, %v after", i, a, b)
 		}
@@ -217,9 +220,13 @@ func BenchmarkRerank100(b *testing.B) {
 		cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: fmt.Sprint(i), Title: "London", Text: t.String()},
 			Rank: i + 1, Score: float64(100 - i), Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: float64(100 - i)}}})
 	}
+	lex, err := WordNet()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := &Reranker{Model: m}
+		r := &Reranker{Model: m, Lexicon: lex}
 		if _, err := r.Rerank(context.Background(), "c", fixedStats{}, "When did the Thames flood London?", cands); err != nil {
 			b.Fatal(err)
 		}

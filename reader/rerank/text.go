@@ -10,21 +10,32 @@ import (
 
 // A doc is a passage analyzed once for every feature.
 type doc struct {
-	terms     []string   // analyzed terms of the text, in order
-	title     []string   // analyzed terms of the title
+	terms     []string // analyzed terms of the text, in order
+	title     []string // analyzed terms of the title
+	titleSet  map[string]bool
+	titleRaw  string
 	sentences [][]string // analyzed terms per sentence
 	sentRaw   []string   // raw sentences, for answer-type cues
+	tf        map[string]int
 	words     int
 }
 
 func analyze(p corpus.Passage) *doc {
-	d := &doc{title: index.Terms(p.Title), words: len(strings.Fields(p.Text))}
+	d := &doc{title: index.Terms(p.Title), titleRaw: p.Title, words: len(strings.Fields(p.Text))}
 	for _, sp := range corpus.Sentences(p.Text) {
 		raw := p.Text[sp.Start:sp.End]
 		ts := index.Terms(raw)
 		d.sentences = append(d.sentences, ts)
 		d.sentRaw = append(d.sentRaw, raw)
 		d.terms = append(d.terms, ts...)
+	}
+	d.titleSet = make(map[string]bool, len(d.title))
+	for _, t := range d.title {
+		d.titleSet[t] = true
+	}
+	d.tf = make(map[string]int, len(d.terms))
+	for _, t := range d.terms {
+		d.tf[t]++
 	}
 	return d
 }

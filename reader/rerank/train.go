@@ -44,7 +44,7 @@ type Example struct {
 
 // BuildLists analyzes examples into training lists, in parallel. Lists
 // without any relevant candidate teach nothing and are left out.
-func BuildLists(ctx context.Context, stats func(collection string) (Stats, error), ex []Example, hashSize int, progress func(done int)) ([]List, error) {
+func BuildLists(ctx context.Context, stats func(collection string) (Stats, error), ex []Example, lex *Lexicon, hashSize int, progress func(done int)) ([]List, error) {
 	out := make([]List, len(ex))
 	keep := make([]bool, len(ex))
 	var mu sync.Mutex
@@ -52,7 +52,7 @@ func BuildLists(ctx context.Context, stats func(collection string) (Stats, error
 	done := 0
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	cache := &Reranker{}
+	cache := &Reranker{Lexicon: lex}
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
@@ -100,15 +100,14 @@ func buildList(ctx context.Context, cache *Reranker, stats func(string) (Stats, 
 	if err != nil {
 		return List{}, err
 	}
-	q := newQuery(e.Question, qterms, idfFunc(df, n))
-	listMax := listMaxima(e.Candidates)
+	q := newQuery(e.Question, qterms, idfFunc(df, n), cache.Lexicon)
 	l := List{q: hashTerms(q.terms, hashSize), pos: e.Relevant}
-	for _, c := range e.Candidates {
-		d := cache.analyzed(e.Collection+"\x00"+c.Passage.ID, c.Passage)
-		l.feats = append(l.feats, features(q, d, c, listMax))
-		l.bags = append(l.bags, newBag(d.terms, hashSize, bagLimit))
+	docs := make([]*doc, len(e.Candidates))
+	for i, c := range e.Candidates {
+		docs[i] = cache.analyzed(e.Collection+"\x00"+c.Passage.ID, c.Passage)
+		l.bags = append(l.bags, newBag(docs[i].terms, hashSize, bagLimit))
 	}
-	addRelative(l.feats)
+	l.feats = listFeatures(q, docs, e.Candidates)
 	return l, nil
 }
 
@@ -123,6 +122,10 @@ type TrainConfig struct {
 	LR       float64 // Adam step for the MLP (default 0.001)
 	EmbLR    float64 // Adam step for word vectors (default 0.002)
 	HeldOut  float64 // share of lists kept for early stopping (default 0.1)
+	// Members is how many networks to train, each with the next seed (and
+	// so its own held-out share), for the model to average (default 1;
+	// kernel pooling trains one).
+	Members  int
 	Seed     uint64
 	Progress func(epoch, done, total int, loss float64)
 }
@@ -151,6 +154,9 @@ func (c *TrainConfig) defaults() {
 	}
 	if c.HeldOut <= 0 || c.HeldOut >= 1 {
 		c.HeldOut = 0.1
+	}
+	if c.Members <= 0 || c.Neural {
+		c.Members = 1
 	}
 }
 
@@ -242,7 +248,17 @@ func Train(lists []List, cfg TrainConfig) (*Model, error) {
 		}
 	}
 	// No wall-clock time in the file: a seed must give the same bytes.
-	bestModel.Training = TrainingSummary{Questions: len(lists), Epochs: cfg.Epochs, BestEpoch: bestEpoch, Seed: cfg.Seed, Dev: best}
+	bestModel.Training = TrainingSummary{Questions: len(lists), Epochs: cfg.Epochs, BestEpoch: bestEpoch, Seed: cfg.Seed,
+		Members: cfg.Members, Dev: best}
+	for i := 1; i < cfg.Members; i++ {
+		c := cfg
+		c.Seed, c.Members = cfg.Seed+uint64(i), 1
+		mi, err := Train(lists, c)
+		if err != nil {
+			return nil, err
+		}
+		bestModel.Ensemble = append(bestModel.Ensemble, mi.Member)
+	}
 	return bestModel, nil
 }
 

@@ -1,0 +1,123 @@
+package rerank
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// listFeats computes the features of hand-made passages as one list.
+func listFeats(t *testing.T, lex *Lexicon, question string, passages ...corpus.Passage) []map[string]float64 {
+	t.Helper()
+	q := newQuery(question, index.Terms(question), uniformIDF, lex)
+	var docs []*doc
+	var cands []retriever.Candidate
+	for i, p := range passages {
+		p.ID = fmt.Sprintf("p#%d", i)
+		docs = append(docs, analyze(p))
+		cands = append(cands, retriever.Candidate{Passage: p, Rank: i + 1, Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: 1}}})
+	}
+	var out []map[string]float64
+	for _, f := range listFeatures(q, docs, cands) {
+		m := map[string]float64{}
+		for i, n := range FeatureNames {
+			m[n] = f[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestListLevelFeatures(t *testing.T) {
+	// Every candidate names Luther: only "Turks" tells them apart, so it
+	// carries the local weight, and the passage without it misses the
+	// list's rarest term.
+	f := listFeats(t, nil, "What did Luther think of the Turks?",
+		corpus.Passage{Title: "Martin Luther", Text: "Luther saw the Turks as a scourge."},
+		corpus.Passage{Title: "Martin Luther", Text: "Luther wrote hymns."},
+		corpus.Passage{Title: "Martin Luther", Text: "Luther married in 1525."},
+		corpus.Passage{Title: "Ottoman Turks", Text: "Luther thought little of Rome."})
+	if f[0]["cover_local"] != 1 || f[1]["cover_local"] >= 0.3 || f[0]["cover_idf"] != f[3]["cover_idf"]+1.0/3 {
+		t.Fatalf("local weights: %v / %v", f[0], f[1])
+	}
+	if f[0]["missing_rarest_local"] != 0 || f[1]["missing_rarest_local"] != 1 {
+		t.Fatalf("missing rarest: %v / %v", f[0]["missing_rarest_local"], f[1]["missing_rarest_local"])
+	}
+	if f[0]["title_share"] != 0.75 || f[3]["title_share"] != 0.25 {
+		t.Fatalf("title share: %v, %v", f[0]["title_share"], f[3]["title_share"])
+	}
+	// "Luther" is in three of four titles, "Turks" in one: the rare title
+	// match weighs more, though both cover a third of the question.
+	if f[0]["cover_title"] != f[3]["cover_title"] || f[3]["cover_title_local"] <= 0.5 || f[0]["cover_title_local"] >= 0.5 {
+		t.Fatalf("title weights: %v / %v", f[0], f[3])
+	}
+
+	typo := listFeats(t, nil, "When did Luther write to Melanchhon?",
+		corpus.Passage{Title: "Luther", Text: "Luther wrote to Melanchthon in 1521."})
+	if typo[0]["cover_fuzzy"] <= typo[0]["cover_idf"] {
+		t.Fatalf("a misspelt name should match within one edit: %v", typo[0])
+	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"melanchhon", "melanchthon", true}, {"geegen", "gegeen", true}, {"fresno", "fresco", true},
+		{"fresno", "fres", false}, {"prime", "crime", true}, {"abcdef", "badcef", false}, {"house", "mouse", true},
+		{"house", "houses", true}, {"houses", "house", true}, {"cat", "cut", false},
+	} {
+		if got := withinOneEdit(c.a, c.b); got != c.want {
+			t.Errorf("withinOneEdit(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}
+
+func TestWordNetRelatesParaphrases(t *testing.T) {
+	lex, err := WordNet()
+	if err != nil {
+		t.Fatalf("WordNet 3.0 is needed (Debian's wordnet-base, installed by .ci/run): %v", err)
+	}
+	if lex.Size() < 20000 {
+		t.Fatalf("only %d terms with relations", lex.Size())
+	}
+	rel := func(a, b string) bool {
+		ta, tb := index.Terms(a)[0], index.Terms(b)[0]
+		for _, r := range lex.Related(ta) {
+			if r == tb {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range [][2]string{{"built", "construct"}, {"established", "founded"}, {"begin", "start"}, {"death", "die"}, {"wrote", "write"}, {"purchase", "buy"}} {
+		if !rel(p[0], p[1]) {
+			t.Errorf("%q should relate to %q", p[0], p[1])
+		}
+	}
+	if rel("begin", "banana") || rel("death", "build") {
+		t.Error("unrelated words relate")
+	}
+
+	// The temple was constructed, the question asks who built it: the
+	// relation counts as a match of "built".
+	f := listFeats(t, lex, "Who built the temple?",
+		corpus.Passage{Title: "Temple", Text: "The temple was constructed under Solomon."},
+		corpus.Passage{Title: "Temple", Text: "The temple stands on a hill."})
+	if f[0]["cover_syn"] <= f[0]["cover_local"] || f[1]["cover_syn"] != f[1]["cover_local"] {
+		t.Fatalf("synonym coverage: %v / %v", f[0], f[1])
+	}
+	if f[0]["best_sentence_syn"] <= f[1]["best_sentence_syn"] {
+		t.Fatalf("best sentence with synonyms: %v / %v", f[0]["best_sentence_syn"], f[1]["best_sentence_syn"])
+	}
+}
+
+func TestWordNetErrors(t *testing.T) {
+	if _, err := LoadWordNet(t.TempDir()); err == nil {
+		t.Fatal("an empty folder loaded as WordNet")
+	}
+}

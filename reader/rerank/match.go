@@ -1,0 +1,90 @@
+package rerank
+
+// proximity is the number of distinct question terms matched divided by
+// the length of the smallest window of the passage holding all of them:
+// 1 when they sit side by side, near 0 when scattered.
+func proximity(q *query, terms []string) float64 {
+	want := map[string]bool{}
+	for _, t := range terms {
+		if _, ok := q.idf[t]; ok {
+			want[t] = true
+		}
+	}
+	k := len(want)
+	if k == 0 {
+		return 0
+	}
+	if k == 1 {
+		return 1
+	}
+	count := map[string]int{}
+	have, best, lo := 0, len(terms)+1, 0
+	for hi, t := range terms {
+		if !want[t] {
+			continue
+		}
+		if count[t] == 0 {
+			have++
+		}
+		count[t]++
+		for have == k {
+			if w := hi - lo + 1; w < best {
+				best = w
+			}
+			if lt := terms[lo]; want[lt] {
+				count[lt]--
+				if count[lt] == 0 {
+					have--
+				}
+			}
+			lo++
+		}
+	}
+	return float64(k) / float64(best)
+}
+
+// longestRun is the length of the longest run of consecutive question
+// terms that also appears consecutively in the passage.
+func longestRun(q, d []string) int {
+	best := 0
+	prev := make([]int, len(d)+1)
+	cur := make([]int, len(d)+1)
+	for i := 1; i <= len(q); i++ {
+		for j := 1; j <= len(d); j++ {
+			if q[i-1] == d[j-1] {
+				cur[j] = prev[j-1] + 1
+				if cur[j] > best {
+					best = cur[j]
+				}
+			} else {
+				cur[j] = 0
+			}
+		}
+		prev, cur = cur, prev
+	}
+	return best
+}
+
+// withinOneEdit says whether a and b differ by one insertion, deletion,
+// substitution or swap of neighbours. It expects a != b.
+func withinOneEdit(a, b string) bool {
+	la, lb := len(a), len(b)
+	if la-lb > 1 || lb-la > 1 || lb < 4 {
+		return false
+	}
+	i := 0
+	for i < la && i < lb && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case la == lb:
+		if i == la || a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case la > lb:
+		return a[i+1:] == b[i:]
+	default:
+		return a[i:] == b[i+1:]
+	}
+}

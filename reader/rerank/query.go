@@ -1,0 +1,165 @@
+package rerank
+
+import (
+	"math"
+
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// maxQueryTerms bounds the distinct question terms tracked in bit masks.
+const maxQueryTerms = 64
+
+// A query is a question analyzed once for all its candidates.
+type query struct {
+	terms   []string // distinct analyzed terms, in order (at most 64)
+	seq     []string // analyzed terms in order, with repeats
+	idf     map[string]float64
+	idfSum  float64
+	bigrams map[[2]string]bool
+	qtype   int
+	words   map[string]bool // lower-cased raw words, to tell answer material
+	lex     *Lexicon
+
+	// Filled per candidate list by local.
+	n int
+	// lidf weighs terms by their rarity among the list's candidates: a
+	// term every candidate shares (the article's subject) tells them
+	// apart no better than a stop word. lidfSum is their sum.
+	lidf    map[string]float64
+	lidfSum float64
+	// tidf weighs terms by their rarity among the candidates' titles, and
+	// titles counts candidates by title: a title shared by half the list
+	// (one article's paragraphs) says little.
+	tidf   map[string]float64
+	titles map[string]int
+	// bit gives each question term its bit; soft maps a passage term to
+	// the question terms it stands for through WordNet; near lists
+	// spellings within one edit of a question term, for misspelt
+	// questions ("Melanchhon").
+	bit  map[string]uint64
+	soft map[string]uint64
+	near map[string][]string
+}
+
+func newQuery(text string, terms []string, idf func(string) float64, lex *Lexicon) *query {
+	q := &query{seq: terms, idf: map[string]float64{}, bigrams: map[[2]string]bool{}, qtype: questionType(text),
+		words: map[string]bool{}, lex: lex, bit: map[string]uint64{}}
+	for _, t := range terms {
+		if _, ok := q.idf[t]; !ok && len(q.terms) < maxQueryTerms {
+			q.idf[t] = idf(t)
+			q.idfSum += q.idf[t]
+			q.bit[t] = 1 << len(q.terms)
+			q.terms = append(q.terms, t)
+		}
+	}
+	for i := 0; i+1 < len(terms); i++ {
+		q.bigrams[[2]string{terms[i], terms[i+1]}] = true
+	}
+	for _, w := range splitWords(text) {
+		q.words[w] = true
+	}
+	return q
+}
+
+// listFeatures computes the features of a whole candidate list: some are
+// relative to the list (local rarity, scores against the best).
+func listFeatures(q *query, docs []*doc, cands []retriever.Candidate) [][]float64 {
+	q.local(docs)
+	listMax := listMaxima(cands)
+	feats := make([][]float64, len(cands))
+	for i, c := range cands {
+		feats[i] = features(q, docs[i], c, listMax)
+	}
+	addRelative(feats)
+	return feats
+}
+
+// local fills the list-level statistics of q.
+func (q *query) local(docs []*doc) {
+	q.n = len(docs)
+	q.lidf, q.lidfSum, q.tidf = map[string]float64{}, 0, map[string]float64{}
+	q.titles, q.soft, q.near = map[string]int{}, map[string]uint64{}, map[string][]string{}
+	vocab := map[string]bool{}
+	for _, d := range docs {
+		for t := range d.tf {
+			vocab[t] = true
+		}
+	}
+	for _, t := range q.terms {
+		for _, r := range q.lex.Related(t) {
+			if vocab[r] {
+				q.soft[r] |= q.bit[t]
+			}
+		}
+		if len(t) >= 5 {
+			for v := range vocab {
+				if v != t && withinOneEdit(t, v) {
+					q.near[t] = append(q.near[t], v)
+				}
+			}
+		}
+	}
+	// Document frequencies within the list, a relative counting as the
+	// term: "built" is as common as the candidates saying "constructed".
+	df, tdf := make([]int, len(q.terms)), make([]int, len(q.terms))
+	for _, d := range docs {
+		q.titles[d.titleRaw]++
+		var m, tm uint64
+		for t := range d.tf {
+			m |= q.bit[t] | q.soft[t]
+		}
+		for t := range d.titleSet {
+			tm |= q.bit[t]
+		}
+		for i := range q.terms {
+			if m&(1<<i) != 0 {
+				df[i]++
+			}
+			if tm&(1<<i) != 0 {
+				tdf[i]++
+			}
+		}
+	}
+	// A term no candidate holds cannot tell them apart: it weighs nothing.
+	idf := func(f int) float64 {
+		if f == 0 {
+			return 0
+		}
+		n := float64(len(docs))
+		return math.Log(1 + (n-float64(f)+0.5)/(float64(f)+0.5))
+	}
+	for i, t := range q.terms {
+		q.lidf[t] = idf(df[i])
+		q.lidfSum += q.lidf[t]
+		q.tidf[t] = idf(tdf[i])
+	}
+}
+
+// mask is the set of question terms among ts.
+func (q *query) mask(ts []string) uint64 {
+	var m uint64
+	for _, t := range ts {
+		m |= q.bit[t]
+	}
+	return m
+}
+
+// softMask is the set of question terms among ts or their relatives.
+func (q *query) softMask(ts []string) uint64 {
+	var m uint64
+	for _, t := range ts {
+		m |= q.bit[t] | q.soft[t]
+	}
+	return m
+}
+
+// weight sums w over the question terms in m.
+func (q *query) weight(m uint64, w map[string]float64) float64 {
+	s := 0.0
+	for i, t := range q.terms {
+		if m&(1<<i) != 0 {
+			s += w[t]
+		}
+	}
+	return s
+}

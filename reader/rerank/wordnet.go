@@ -1,0 +1,271 @@
+package rerank
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/shoulders-qa/shoulders/index"
+)
+
+// A Lexicon relates analyzed terms to the analyzed terms of words with
+// the same or a derived meaning, from WordNet: the synonyms of a word's
+// most frequent senses and its derivationally related forms ("built" and
+// "construction", "founded" and "established"). It lets a question match
+// a passage that says the same thing in other words.
+type Lexicon struct {
+	rel map[string][]string
+}
+
+// Related returns the terms related to t, without t itself.
+func (l *Lexicon) Related(t string) []string {
+	if l == nil {
+		return nil
+	}
+	return l.rel[t]
+}
+
+// Size is the number of terms with relations.
+func (l *Lexicon) Size() int { return len(l.rel) }
+
+// wordnetSenses is how many of a word's senses, most frequent first,
+// contribute synonyms: rarer senses mostly add noise ("bank" the tilt).
+const wordnetSenses = 2
+
+// DefaultWordNetDir is where Debian's wordnet-base package puts the
+// WordNet 3.0 database.
+const DefaultWordNetDir = "/usr/share/wordnet"
+
+type synset struct {
+	words  []string
+	derivs []pointer
+}
+
+type pointer struct {
+	pos      byte
+	offset   int64
+	src, dst int // 1-based word numbers; src 0 means the whole synset
+}
+
+// LoadWordNet reads a WordNet 3.0 database (index.*, data.* and *.exc
+// files) from dir.
+func LoadWordNet(dir string) (*Lexicon, error) {
+	poses := []struct {
+		name string
+		pos  byte
+	}{{"noun", 'n'}, {"verb", 'v'}, {"adj", 'a'}, {"adv", 'r'}}
+	synsets := map[byte]map[int64]*synset{}
+	for _, p := range poses {
+		m, err := readData(filepath.Join(dir, "data."+p.name))
+		if err != nil {
+			return nil, err
+		}
+		synsets[p.pos] = m
+	}
+	stems := map[string]string{}
+	stem := func(w string) string {
+		if s, ok := stems[w]; ok {
+			return s
+		}
+		s := ""
+		if ts := index.Terms(w); len(ts) == 1 {
+			s = ts[0]
+		}
+		stems[w] = s
+		return s
+	}
+	rel := map[string]map[string]bool{}
+	add := func(from, to string) {
+		a, b := stem(from), stem(to)
+		if a == "" || b == "" || a == b {
+			return
+		}
+		if rel[a] == nil {
+			rel[a] = map[string]bool{}
+		}
+		rel[a][b] = true
+	}
+	related := map[string][]string{} // lemma -> related words, for exceptions
+	for _, p := range poses {
+		err := eachLine(filepath.Join(dir, "index."+p.name), func(line string) error {
+			f := strings.Fields(line)
+			if len(f) < 6 || strings.HasPrefix(line, "  ") {
+				return nil // license header
+			}
+			lemma := f[0]
+			if strings.Contains(lemma, "_") {
+				return nil
+			}
+			nptr, err := strconv.Atoi(f[3])
+			if err != nil || len(f) < 6+nptr {
+				return fmt.Errorf("index.%s: bad line %q", p.name, line)
+			}
+			offs := f[6+nptr:]
+			for i, o := range offs {
+				if i >= wordnetSenses {
+					break
+				}
+				off, err := strconv.ParseInt(o, 10, 64)
+				if err != nil {
+					return fmt.Errorf("index.%s: bad offset in %q", p.name, line)
+				}
+				ss := synsets[p.pos][off]
+				if ss == nil {
+					continue
+				}
+				self := 0
+				for j, w := range ss.words {
+					if w == lemma {
+						self = j + 1
+					} else if !strings.Contains(w, " ") {
+						add(lemma, w)
+						related[lemma] = append(related[lemma], w)
+					}
+				}
+				for _, d := range ss.derivs {
+					if d.src != 0 && d.src != self {
+						continue
+					}
+					if t := synsets[d.pos][d.offset]; t != nil && d.dst >= 1 && d.dst <= len(t.words) {
+						if w := t.words[d.dst-1]; !strings.Contains(w, " ") {
+							add(lemma, w)
+							related[lemma] = append(related[lemma], w)
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Irregular forms ("built", "mice") share their base form's relations
+	// and relate to the base itself.
+	for _, p := range poses {
+		err := eachLine(filepath.Join(dir, p.name+".exc"), func(line string) error {
+			f := strings.Fields(line)
+			if len(f) < 2 || strings.Contains(f[0], "_") {
+				return nil
+			}
+			for _, base := range f[1:] {
+				add(f[0], base)
+				for _, w := range related[base] {
+					add(f[0], w)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	lex := &Lexicon{rel: make(map[string][]string, len(rel))}
+	for t, set := range rel {
+		out := make([]string, 0, len(set))
+		for r := range set {
+			out = append(out, r)
+		}
+		sort.Strings(out)
+		lex.rel[t] = out
+	}
+	return lex, nil
+}
+
+// readData parses a data.* file into synsets by byte offset.
+func readData(path string) (map[int64]*synset, error) {
+	out := map[int64]*synset{}
+	err := eachLine(path, func(line string) error {
+		if strings.HasPrefix(line, "  ") {
+			return nil // license header
+		}
+		if i := strings.Index(line, " | "); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		bad := fmt.Errorf("%s: bad synset line %.60q", path, line)
+		if len(f) < 4 {
+			return bad
+		}
+		off, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return bad
+		}
+		n, err := strconv.ParseInt(f[3], 16, 32)
+		if err != nil || len(f) < 5+2*int(n) {
+			return bad
+		}
+		ss := &synset{}
+		for i := 0; i < int(n); i++ {
+			w := strings.ToLower(f[4+2*i])
+			if j := strings.IndexByte(w, '('); j > 0 {
+				w = w[:j] // adjective markers: "galore(ip)"
+			}
+			ss.words = append(ss.words, strings.ReplaceAll(w, "_", " "))
+		}
+		k := 4 + 2*int(n)
+		np, err := strconv.Atoi(f[k])
+		if err != nil || len(f) < k+1+4*np {
+			return bad
+		}
+		for i := 0; i < np; i++ {
+			p := f[k+1+4*i : k+5+4*i]
+			if p[0] != "+" {
+				continue
+			}
+			o, err1 := strconv.ParseInt(p[1], 10, 64)
+			st, err2 := strconv.ParseUint(p[3], 16, 16)
+			if err1 != nil || err2 != nil || p[2] == "" {
+				return bad
+			}
+			pos := p[2][0]
+			if pos == 's' {
+				pos = 'a' // satellite adjectives live in data.adj
+			}
+			ss.derivs = append(ss.derivs, pointer{pos: pos, offset: o, src: int(st >> 8), dst: int(st & 0xff)})
+		}
+		out[off] = ss
+		return nil
+	})
+	return out, err
+}
+
+func eachLine(path string, fn func(string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("WordNet: %w (install Debian's wordnet-base, or set SHOULDERS_WORDNET to its folder)", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for sc.Scan() {
+		if err := fn(sc.Text()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+var (
+	lexOnce sync.Once
+	lex     *Lexicon
+	lexErr  error
+)
+
+// WordNet returns the lexicon of the WordNet database at SHOULDERS_WORDNET,
+// else DefaultWordNetDir, loaded once per process.
+func WordNet() (*Lexicon, error) {
+	lexOnce.Do(func() {
+		dir := os.Getenv("SHOULDERS_WORDNET")
+		if dir == "" {
+			dir = DefaultWordNetDir
+		}
+		lex, lexErr = LoadWordNet(dir)
+	})
+	return lex, lexErr
+}
