@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/index/weaviate"
 	"github.com/shoulders-qa/shoulders/reader"
 )
 
@@ -55,6 +56,8 @@ func classify(err error) *apiError {
 		ae = badRequest("lm_required", err.Error())
 	case errors.Is(err, reader.ErrUnknownRetrieval):
 		ae = badRequest("unknown_retrieval", err.Error())
+	case errors.Is(err, weaviate.ErrNoKeywords):
+		ae = badRequest("retrieval_unavailable", err.Error())
 	case errors.As(err, &le):
 		status := http.StatusBadGateway
 		if le.Code == reader.CodeLMTimeout {

@@ -61,6 +61,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	cfg.WeaviateKeywords = cfg.WeaviateKeywords || comparesWeaviateKeywords(rankers)
 	a, err := cfg.openMeasuring(tmp)
 	if err != nil {
 		return err

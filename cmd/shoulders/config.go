@@ -51,21 +51,23 @@ type config struct {
 	WeaviateURL   string
 	WeaviateBin   string
 	WeaviateGRPC  string
-	Embedder      string
-	EmbedURL      string
-	EmbedModel    string
-	EmbedAPIKey   string
-	EmbedDim      int
-	Fusion        string
-	FusionAlpha   float64
-	RerankerPath  string
-	DenseTimeout  time.Duration
-	Concurrency   int
-	CrossURL      string
-	CrossModel    string
-	CrossAPI      string
-	CrossAPIKey   string
-	CrossTop      int
+	// WeaviateKeywords gives new Weaviate classes their own keyword index.
+	WeaviateKeywords bool
+	Embedder         string
+	EmbedURL         string
+	EmbedModel       string
+	EmbedAPIKey      string
+	EmbedDim         int
+	Fusion           string
+	FusionAlpha      float64
+	RerankerPath     string
+	DenseTimeout     time.Duration
+	Concurrency      int
+	CrossURL         string
+	CrossModel       string
+	CrossAPI         string
+	CrossAPIKey      string
+	CrossTop         int
 }
 
 func env(key, def string) string {
@@ -129,6 +131,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.LogLevel, "log-level", env("SHOULDERS_LOG_LEVEL", "info"), "debug, info, warn or error (SHOULDERS_LOG_LEVEL)")
 	f.StringVar(&c.Weaviate, "weaviate", env("SHOULDERS_WEAVIATE", "auto"), "vector index: auto (the server at --weaviate-url, else a managed child process when its binary is built), or off (SHOULDERS_WEAVIATE)")
 	f.StringVar(&c.WeaviateURL, "weaviate-url", env("SHOULDERS_WEAVIATE_URL", ""), "Weaviate server or cluster to use; nothing is started (SHOULDERS_WEAVIATE_URL)")
+	f.BoolVar(&c.WeaviateKeywords, "weaviate-keywords", env("SHOULDERS_WEAVIATE_KEYWORDS", "") == "on", "also keep Weaviate's own keyword index in collections created now, for the weaviate-bm25 and weaviate-hybrid retrievers (costs about a third of ingest time) (SHOULDERS_WEAVIATE_KEYWORDS=on)")
 	f.StringVar(&c.WeaviateGRPC, "weaviate-grpc", env("SHOULDERS_WEAVIATE_GRPC", ""), "gRPC address (host:port) of that Weaviate, for faster batch writes (SHOULDERS_WEAVIATE_GRPC)")
 	f.StringVar(&c.WeaviateBin, "weaviate-bin", env("SHOULDERS_WEAVIATE_BIN", weaviate.DefaultBinary), "weaviate-server binary to manage (SHOULDERS_WEAVIATE_BIN)")
 	f.StringVar(&c.Embedder, "embedder", env("SHOULDERS_EMBEDDER", "builtin"), "embedder: builtin (LSA learned from the collection) or openai (SHOULDERS_EMBEDDER)")
@@ -276,6 +279,7 @@ func (a *app) openVectors(dir string) error {
 	if err != nil {
 		return err
 	}
+	vs.Keywords = c.WeaviateKeywords
 	var emb index.EmbedderSource
 	switch c.Embedder {
 	case "builtin":

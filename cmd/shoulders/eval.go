@@ -114,6 +114,7 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 			return err
 		}
 	}
+	cfg.WeaviateKeywords = cfg.WeaviateKeywords || comparesWeaviateKeywords(f.retrievers)
 	a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 	if err != nil {
 		return err
@@ -397,6 +398,17 @@ var off = false
 
 // openMeasuring opens the pipeline for a measurement: the configured
 // re-ranker stays out, since each run names the model it measures.
+// comparesWeaviateKeywords says whether names hold one of Weaviate's own
+// keyword retrievers, whose collections need its keyword index.
+func comparesWeaviateKeywords(names []string) bool {
+	for _, n := range names {
+		if strings.HasPrefix(n, "weaviate-") {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *config) openMeasuring(dir string) (*app, error) {
 	cc := *c
 	cc.RerankerPath, cc.CrossURL = "none", ""

@@ -2,6 +2,7 @@ package weaviate
 
 import (
 	"context"
+	"errors"
 	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	start := time.Now()
 	_, st := testServer(t)
 	t.Logf("weaviate ready in %s", time.Since(start))
+	st.Keywords = true
 	if err := st.EnsureClass(ctx, "my-col"); err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +61,27 @@ func TestStoreRoundTrip(t *testing.T) {
 	hy, err := st.Hybrid(ctx, "my-col", "violin", vec(1, 0, 0), 0.5, 3)
 	if err != nil || len(hy) == 0 || hy[0].PassageID != "a#0" {
 		t.Fatalf("hybrid: %v %+v", err, hy)
+	}
+	// A collection made without Weaviate's keyword index still finds
+	// vectors, and says why its keyword search cannot run.
+	plain, err := Open(st.URL(), "", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.EnsureClass(ctx, "plain"); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Upsert(ctx, "plain", ps, [][]float32{vec(1, 0, 0), vec(0.9, 0.1, 0), vec(0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if hits, err := plain.NearVector(ctx, "plain", vec(0, 0, 1), 1); err != nil || len(hits) != 1 || hits[0].PassageID != "b#0" {
+		t.Fatalf("near vector without keywords: %v %+v", err, hits)
+	}
+	if _, err := plain.BM25(ctx, "plain", "goal", 5); !errors.Is(err, ErrNoKeywords) {
+		t.Fatalf("bm25 without keywords: %v", err)
+	}
+	if _, err := st.Hybrid(ctx, "plain", "goal", vec(0, 0, 1), 0.5, 5); !errors.Is(err, ErrNoKeywords) {
+		t.Fatalf("hybrid without keywords, asked of a store that makes them: %v", err)
 	}
 	// Re-upserting the same ID overwrites: still three objects.
 	if err := st.Upsert(ctx, "my-col", ps[:1], [][]float32{vec(0, 1, 0)}); err != nil {

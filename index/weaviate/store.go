@@ -30,9 +30,21 @@ import (
 
 // A Store talks to one Weaviate server or cluster.
 type Store struct {
+	// Keywords gives classes created from now on Weaviate's own inverted
+	// index on title and text, which its BM25 and hybrid search need.
+	// Shoulders' keyword search is Bleve's: this second copy exists to
+	// compare the engines, and costs about a third of ingest time, so it
+	// is off unless asked for.
+	Keywords bool
+
 	c    *wv.Client
 	base string
+	kw   sync.Map // class -> bool: has the keyword index
 }
+
+// ErrNoKeywords is returned by BM25 and Hybrid on a collection created
+// without Weaviate's keyword index.
+var ErrNoKeywords = errors.New("this collection was indexed without Weaviate's keyword index (SHOULDERS_WEAVIATE_KEYWORDS=on when it is created); use Bleve's BM25 (retrieval bm25 or hybrid) instead")
 
 // Open connects to the Weaviate at rawURL; timeout bounds each request.
 // grpcAddr (host:port), when set, carries batch writes over gRPC, several
@@ -103,10 +115,12 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 	if exists {
 		return nil
 	}
-	f, t := false, true
-	prop := func(name, dt, tok string, searchable bool) *models.Property {
-		return &models.Property{Name: name, DataType: []string{dt}, Tokenization: tok,
-			IndexFilterable: &t, IndexSearchable: &searchable}
+	f, kw := false, s.Keywords
+	// Title and text are stored for reconciliation and display; they are
+	// indexed only for Weaviate's own keyword search.
+	text := func(name string) *models.Property {
+		return &models.Property{Name: name, DataType: []string{"text"}, Tokenization: "word",
+			IndexFilterable: &kw, IndexSearchable: &kw}
 	}
 	cls := &models.Class{
 		Class:      class,
@@ -116,9 +130,9 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 			// filtered on: no inverted index to keep up at every write.
 			{Name: "passage_id", DataType: []string{"text"}, IndexFilterable: &f, IndexSearchable: &f},
 			{Name: "doc_id", DataType: []string{"text"}, IndexFilterable: &f, IndexSearchable: &f},
-			prop("title", "text", "word", t),
-			prop("text", "text", "word", t),
-			{Name: "ordinal", DataType: []string{"int"}},
+			text("title"),
+			text("text"),
+			{Name: "ordinal", DataType: []string{"int"}, IndexFilterable: &f, IndexRangeFilters: &f},
 		},
 		// A lighter graph build than Weaviate's default (efConstruction 128,
 		// 32 links per node) makes indexing several times faster; searches
@@ -128,10 +142,12 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 	if err := s.c.Schema().ClassCreator().WithClass(cls).Do(ctx); err != nil {
 		// Another writer may have created it meanwhile.
 		if ok, _ := s.c.Schema().ClassExistenceChecker().WithClassName(class).Do(ctx); ok {
+			s.kw.Delete(class)
 			return nil
 		}
 		return describe(err)
 	}
+	s.kw.Store(class, kw)
 	return nil
 }
 
@@ -268,6 +284,9 @@ func (s *Store) NearVector(ctx context.Context, collection string, vec []float32
 
 // BM25 is Weaviate's own BM25 over title and text.
 func (s *Store) BM25(ctx context.Context, collection, q string, k int) ([]Hit, error) {
+	if err := s.needKeywords(ctx, collection); err != nil {
+		return nil, err
+	}
 	return s.get(ctx, collection, k, "score", func(g *graphql.GetBuilder) *graphql.GetBuilder {
 		return g.WithBM25(s.c.GraphQL().Bm25ArgBuilder().WithQuery(q).WithProperties("title", "text"))
 	})
@@ -276,6 +295,9 @@ func (s *Store) BM25(ctx context.Context, collection, q string, k int) ([]Hit, e
 // Hybrid is Weaviate's own hybrid search: its BM25 fused with vec's
 // neighbours, alpha weighting the vector side.
 func (s *Store) Hybrid(ctx context.Context, collection, q string, vec []float32, alpha float32, k int) ([]Hit, error) {
+	if err := s.needKeywords(ctx, collection); err != nil {
+		return nil, err
+	}
 	return s.get(ctx, collection, k, "score", func(g *graphql.GetBuilder) *graphql.GetBuilder {
 		return g.WithHybrid(s.c.GraphQL().HybridArgumentBuilder().WithQuery(q).WithVector(vec).WithAlpha(alpha).WithProperties([]string{"title", "text"}))
 	})
@@ -340,4 +362,30 @@ func describe(err error) error {
 		return fmt.Errorf("weaviate: HTTP %d: %s", ce.StatusCode, ce.Msg)
 	}
 	return err
+}
+
+// needKeywords checks, once per class, that it has the keyword index.
+func (s *Store) needKeywords(ctx context.Context, collection string) error {
+	class := ClassName(collection)
+	if v, ok := s.kw.Load(class); ok {
+		if !v.(bool) {
+			return ErrNoKeywords
+		}
+		return nil
+	}
+	cls, err := s.c.Schema().ClassGetter().WithClassName(class).Do(ctx)
+	if err != nil {
+		return describe(err)
+	}
+	has := false
+	for _, p := range cls.Properties {
+		if p.Name == "text" && (p.IndexSearchable == nil || *p.IndexSearchable) {
+			has = true
+		}
+	}
+	s.kw.Store(class, has)
+	if !has {
+		return ErrNoKeywords
+	}
+	return nil
 }
