@@ -31,3 +31,17 @@ func Terms(text string) []string {
 	}
 	return out
 }
+
+// TermsAt analyzes text like Terms and also gives each term's byte offset
+// in text, so that one pass can be split among sentences.
+func TermsAt(text string) (terms []string, starts []int) {
+	if analyzer == nil {
+		Terms("")
+	}
+	toks := analyzer.Analyze([]byte(text))
+	terms, starts = make([]string, len(toks)), make([]int, len(toks))
+	for i, t := range toks {
+		terms[i], starts[i] = string(t.Term), t.Start
+	}
+	return terms, starts
+}

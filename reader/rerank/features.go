@@ -2,6 +2,7 @@ package rerank
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/shoulders-qa/shoulders/retriever"
 )
@@ -118,14 +119,16 @@ func features(q *query, d *doc, c retriever.Candidate, listMax map[string]float6
 	f[fCoverLocal] = ratio(coverLocal, q.lidfSum)
 	f[fCoverTitleLocal] = ratio(titleLocal, titleLocalSum)
 	if len(q.bigrams) > 0 {
-		hit := map[[2]string]bool{}
+		var hit uint64
 		for i := 0; i+1 < len(d.terms); i++ {
-			b := [2]string{d.terms[i], d.terms[i+1]}
-			if q.bigrams[b] {
-				hit[b] = true
+			if q.bit[d.terms[i]] == 0 || q.bit[d.terms[i+1]] == 0 {
+				continue
+			}
+			if n, ok := q.bigrams[[2]string{d.terms[i], d.terms[i+1]}]; ok {
+				hit |= 1 << (n % 64)
 			}
 		}
-		f[fCoverBigram] = float64(len(hit)) / float64(len(q.bigrams))
+		f[fCoverBigram] = float64(bits.OnesCount64(hit)) / float64(len(q.bigrams))
 	}
 	f[fProximity] = proximity(q, d.terms)
 	f[fLongestRun] = float64(longestRun(q.seq, d.terms)) / float64(max(len(q.seq), 1))

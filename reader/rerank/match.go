@@ -1,39 +1,42 @@
 package rerank
 
+import "math/bits"
+
 // proximity is the number of distinct question terms matched divided by
 // the length of the smallest window of the passage holding all of them:
 // 1 when they sit side by side, near 0 when scattered.
 func proximity(q *query, terms []string) float64 {
-	want := map[string]bool{}
+	var want uint64
 	for _, t := range terms {
-		if _, ok := q.idf[t]; ok {
-			want[t] = true
-		}
+		want |= q.bit[t]
 	}
-	k := len(want)
+	k := bits.OnesCount64(want)
 	if k == 0 {
 		return 0
 	}
 	if k == 1 {
 		return 1
 	}
-	count := map[string]int{}
+	var count [maxQueryTerms]int
 	have, best, lo := 0, len(terms)+1, 0
 	for hi, t := range terms {
-		if !want[t] {
+		b := q.bit[t]
+		if b == 0 {
 			continue
 		}
-		if count[t] == 0 {
+		i := bits.TrailingZeros64(b)
+		if count[i] == 0 {
 			have++
 		}
-		count[t]++
+		count[i]++
 		for have == k {
 			if w := hi - lo + 1; w < best {
 				best = w
 			}
-			if lt := terms[lo]; want[lt] {
-				count[lt]--
-				if count[lt] == 0 {
+			if lb := q.bit[terms[lo]]; lb != 0 {
+				j := bits.TrailingZeros64(lb)
+				count[j]--
+				if count[j] == 0 {
 					have--
 				}
 			}

@@ -15,7 +15,7 @@ type query struct {
 	seq     []string // analyzed terms in order, with repeats
 	idf     map[string]float64
 	idfSum  float64
-	bigrams map[[2]string]bool
+	bigrams map[[2]string]int // distinct question bigrams, numbered
 	qtype   int
 	words   map[string]bool // lower-cased raw words, to tell answer material
 	lex     *Lexicon
@@ -42,7 +42,7 @@ type query struct {
 }
 
 func newQuery(text string, terms []string, idf func(string) float64, lex *Lexicon) *query {
-	q := &query{seq: terms, idf: map[string]float64{}, bigrams: map[[2]string]bool{}, qtype: questionType(text),
+	q := &query{seq: terms, idf: map[string]float64{}, bigrams: map[[2]string]int{}, qtype: questionType(text),
 		words: map[string]bool{}, lex: lex, bit: map[string]uint64{}}
 	for _, t := range terms {
 		if _, ok := q.idf[t]; !ok && len(q.terms) < maxQueryTerms {
@@ -53,7 +53,11 @@ func newQuery(text string, terms []string, idf func(string) float64, lex *Lexico
 		}
 	}
 	for i := 0; i+1 < len(terms); i++ {
-		q.bigrams[[2]string{terms[i], terms[i+1]}] = true
+		if b := [2]string{terms[i], terms[i+1]}; len(q.bigrams) < 64 {
+			if _, ok := q.bigrams[b]; !ok {
+				q.bigrams[b] = len(q.bigrams)
+			}
+		}
 	}
 	for _, w := range splitWords(text) {
 		q.words[w] = true

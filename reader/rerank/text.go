@@ -21,13 +21,19 @@ type doc struct {
 }
 
 func analyze(p corpus.Passage) *doc {
-	d := &doc{title: index.Terms(p.Title), titleRaw: p.Title, words: len(strings.Fields(p.Text))}
+	d := &doc{title: index.Terms(p.Title), titleRaw: p.Title, words: countWords(p.Text)}
+	// One analysis of the whole text, cut at sentence boundaries.
+	terms, starts := index.TermsAt(p.Text)
+	d.terms = terms
+	i := 0
 	for _, sp := range corpus.Sentences(p.Text) {
-		raw := p.Text[sp.Start:sp.End]
-		ts := index.Terms(raw)
-		d.sentences = append(d.sentences, ts)
-		d.sentRaw = append(d.sentRaw, raw)
-		d.terms = append(d.terms, ts...)
+		j := i
+		for j < len(terms) && starts[j] < sp.End {
+			j++
+		}
+		d.sentences = append(d.sentences, terms[i:j:j])
+		d.sentRaw = append(d.sentRaw, p.Text[sp.Start:sp.End])
+		i = j
 	}
 	d.titleSet = make(map[string]bool, len(d.title))
 	for _, t := range d.title {
@@ -110,4 +116,18 @@ func allDigits(s string) bool {
 
 func splitWords(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// countWords counts white-space separated words without building them.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
 }
