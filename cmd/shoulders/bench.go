@@ -160,6 +160,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 	rep.Notes = append(rep.Notes,
 		fmt.Sprintf("The whole suite took %.1f minutes. Accuracies are percentages; nDCG@10, recall@100 and MRR@10 are fractions. QA-mix is defined in the shared data README; its dev split is never used for tuning.", time.Since(start).Minutes()),
 		"Weaviate's own BM25 (weaviate-bm25) scores depend on the state of its inverted index, which is measured here right after ingest: they change from run to run, and the same index measured again after a restart scores higher (SciFact nDCG@10 0.64 in one such check). Bleve's BM25 gives the same figure every time.",
+		"Ingest into bleve+weaviate means Bleve's BM25 index and Weaviate's vectors (built-in LSA embedder, fitted during the ingest). The QA-mix and SciFact collections here also get Weaviate's own keyword index, because weaviate-bm25 is compared on them; the synthetic corpora do not, as by default (SHOULDERS_WEAVIATE_KEYWORDS): that index costs about a third of ingest time. Small corpora pay the LSA fit over most of their passages. Timings on this 2-core machine vary by 10 to 20% from run to run.",
 		"The synthetic corpora (synth100k, synth1m) are generated deterministically: Zipf-distributed words over a 50,000-word vocabulary, passages of 60 to 140 words; their queries are 3 to 8 words drawn from the same distribution. Peak RSS is that of the process that indexed and searched the corpus.")
 	if err := writeReport(out, rep, "report"); err != nil {
 		return err
