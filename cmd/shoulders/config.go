@@ -216,10 +216,9 @@ func (c *config) openAt(dir string) (*app, error) {
 		m, err := rerank.Load(c.RerankerPath)
 		switch {
 		case err == nil:
-			r, lexErr := rerank.New(m)
-			if lexErr != nil {
-				c.logger().Warn("re-ranking is weaker than measured; install Debian's wordnet-base or set SHOULDERS_WORDNET", "err", lexErr)
-			}
+			r := rerank.NewLazy(m, func(err error) {
+				c.logger().Warn("re-ranking is weaker than measured; install Debian's wordnet-base or set SHOULDERS_WORDNET", "err", err)
+			})
 			rd.Reranker = rerank.ForStore{R: r, Store: store}
 		case errors.Is(err, os.ErrNotExist) && c.RerankerPath == rerank.DefaultModelPath:
 			// No shipped model where we run from: answer without re-ranking.

@@ -1,6 +1,7 @@
 package rerank
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -17,7 +18,7 @@ func listFeats(t *testing.T, lex *Lexicon, question string, passages ...corpus.P
 	var cands []retriever.Candidate
 	for i, p := range passages {
 		p.ID = fmt.Sprintf("p#%d", i)
-		docs = append(docs, analyze(p))
+		docs = append(docs, analyze(p, nil))
 		cands = append(cands, retriever.Candidate{Passage: p, Rank: i + 1, Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: 1}}})
 	}
 	var out []map[string]float64
@@ -119,5 +120,27 @@ func TestWordNetRelatesParaphrases(t *testing.T) {
 func TestWordNetErrors(t *testing.T) {
 	if _, err := LoadWordNet(t.TempDir()); err == nil {
 		t.Fatal("an empty folder loaded as WordNet")
+	}
+}
+
+// A server's re-ranker loads WordNet at its first question, not at start.
+func TestLazyLexiconLoadsAtFirstQuestion(t *testing.T) {
+	m, err := Train(synthetic(20), TrainConfig{Seed: 1, Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Lexicon = LexiconWordNet
+	warned := 0
+	r := NewLazy(m, func(error) { warned++ })
+	if r.Lexicon != nil {
+		t.Fatal("loaded before any question")
+	}
+	cands := []retriever.Candidate{{Passage: corpus.Passage{ID: "a", Title: "Temple", Text: "The temple was constructed under Solomon."}, Rank: 1,
+		Sources: []retriever.Source{{Retriever: "bm25", Rank: 1, Score: 2}}}}
+	if _, err := r.Rerank(context.Background(), "c", fixedStats{}, "Who built the temple?", cands); err != nil {
+		t.Fatal(err)
+	}
+	if r.Lexicon == nil || warned != 0 {
+		t.Fatalf("after a question: lexicon %v, %d warnings", r.Lexicon != nil, warned)
 	}
 }

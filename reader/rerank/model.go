@@ -182,21 +182,32 @@ func (m *Model) init() {
 // LexiconWordNet marks a model trained with WordNet relatives.
 const LexiconWordNet = "wordnet"
 
-// New returns a re-ranker running m with the lexicon m was trained with.
-// When that lexicon cannot be loaded the re-ranker still works, without
-// synonym matches and so weaker than measured, and the error says why:
-// measuring commands refuse it, a server warns.
+// New returns a re-ranker running m with the lexicon m was trained with,
+// loaded now. When that lexicon cannot be loaded the re-ranker still
+// works, without synonym matches and so weaker than measured, and the
+// error says why: measuring commands refuse it.
 func New(m *Model) (*Reranker, error) {
 	r := &Reranker{Model: m}
-	if m.Lexicon != LexiconWordNet {
-		return r, nil
+	return r, r.loadLexicon()
+}
+
+// NewLazy is New for a server or a command that may never re-rank: the
+// lexicon is loaded at the first question, and a failure to load it goes
+// to warn, once.
+func NewLazy(m *Model, warn func(error)) *Reranker {
+	return &Reranker{Model: m, lazy: true, warn: warn}
+}
+
+func (r *Reranker) loadLexicon() error {
+	if r.Model.Lexicon != LexiconWordNet || r.Lexicon != nil {
+		return nil
 	}
 	lex, err := WordNet()
 	if err != nil {
-		return r, fmt.Errorf("re-ranker without synonym features: %w", err)
+		return fmt.Errorf("re-ranker without synonym features: %w", err)
 	}
 	r.Lexicon = lex
-	return r, nil
+	return nil
 }
 
 // DefaultModelPath is where the shipped model lives in the repository.

@@ -23,8 +23,13 @@ type Reranker struct {
 	// the model does not use them or WordNet is missing.
 	Lexicon *Lexicon
 
-	mu    sync.Mutex
-	cache map[string]*doc // analyzed passages, by collection and passage ID
+	lazy    bool        // load Lexicon at the first question (NewLazy)
+	warn    func(error) // told once if that load fails
+	lexOnce sync.Once
+
+	mu     sync.Mutex
+	cache  map[string]*doc     // analyzed passages, by collection and passage ID
+	titles map[string][]string // analyzed titles, shared by a document's passages
 }
 
 // maxCache bounds the analyzed passages kept between questions.
@@ -45,14 +50,30 @@ func (r *Reranker) analyzed(key string, p corpus.Passage) *doc {
 	if ok {
 		return d
 	}
-	d = analyze(p)
+	d = analyze(p, r.titleTerms)
 	r.mu.Lock()
 	if r.cache == nil || len(r.cache) >= maxCache {
-		r.cache = map[string]*doc{}
+		r.cache, r.titles = map[string]*doc{}, map[string][]string{}
 	}
 	r.cache[key] = d
 	r.mu.Unlock()
 	return d
+}
+
+func (r *Reranker) titleTerms(title string) []string {
+	r.mu.Lock()
+	ts, ok := r.titles[title]
+	r.mu.Unlock()
+	if ok {
+		return ts
+	}
+	ts = index.Terms(title)
+	r.mu.Lock()
+	if r.titles != nil {
+		r.titles[title] = ts
+	}
+	r.mu.Unlock()
+	return ts
 }
 
 // Rerank scores every candidate and returns them best first, each
@@ -65,6 +86,13 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 	df, n, err := stats.DocFreqs(ctx, qterms)
 	if err != nil {
 		return nil, err
+	}
+	if r.lazy {
+		r.lexOnce.Do(func() {
+			if err := r.loadLexicon(); err != nil && r.warn != nil {
+				r.warn(err)
+			}
+		})
 	}
 	q := newQuery(question, qterms, idfFunc(df, n), r.Lexicon)
 	m := r.Model

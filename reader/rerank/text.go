@@ -20,8 +20,13 @@ type doc struct {
 	words     int
 }
 
-func analyze(p corpus.Passage) *doc {
-	d := &doc{title: index.Terms(p.Title), titleRaw: p.Title, words: countWords(p.Text)}
+// analyze analyzes a passage; titleTerms, when set, analyzes its title
+// (the passages of one document share it, so it is worth remembering).
+func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
+	if titleTerms == nil {
+		titleTerms = index.Terms
+	}
+	d := &doc{title: titleTerms(p.Title), titleRaw: p.Title, words: countWords(p.Text)}
 	// One analysis of the whole text, cut at sentence boundaries.
 	terms, starts := index.TermsAt(p.Text)
 	d.terms = terms
