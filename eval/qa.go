@@ -218,7 +218,8 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		}
 		hit := false
 		for _, pk := range p.Packed {
-			if has[idx[pk.Passage.ID]] {
+			// An excerpt holds the answer only if its own text does.
+			if has[idx[pk.Passage.ID]] && (!pk.Excerpted || m.Match(pk.Passage.Text)) {
 				hit = true
 				break
 			}

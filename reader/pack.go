@@ -16,6 +16,11 @@ const (
 	// PolicyFill skips a passage that does not fit and tries the next
 	// ones, filling the budget more fully.
 	PolicyFill Policy = "fill"
+	// PolicyExcerpt packs whole passages while they fit, then, in the
+	// budget left, the excerpts a re-ranker chose of the next passages
+	// (their sentences that best answer the question), stopping at the
+	// first that does not fit. Without excerpts it is PolicyStop.
+	PolicyExcerpt Policy = "excerpt"
 )
 
 // ParsePolicy checks a policy name; empty means PolicyStop.
@@ -23,10 +28,10 @@ func ParsePolicy(s string) (Policy, error) {
 	switch Policy(s) {
 	case "", PolicyStop:
 		return PolicyStop, nil
-	case PolicyFill:
-		return PolicyFill, nil
+	case PolicyFill, PolicyExcerpt:
+		return Policy(s), nil
 	}
-	return "", fmt.Errorf("unknown packing policy %q (want %q or %q)", s, PolicyStop, PolicyFill)
+	return "", fmt.Errorf("unknown packing policy %q (want %q, %q or %q)", s, PolicyStop, PolicyFill, PolicyExcerpt)
 }
 
 // A Packed candidate is one passage given to the LM.
@@ -35,6 +40,8 @@ type Packed struct {
 	// N is the passage's number in the prompt, from 1.
 	N      int `json:"n"`
 	Tokens int `json:"tokens"`
+	// Excerpted says the passage text is its excerpt, not all of it.
+	Excerpted bool `json:"excerpted,omitempty"`
 }
 
 // A Packing is the result of packing candidates into a budget.
@@ -51,27 +58,39 @@ type Packing struct {
 // Pack adds candidates greedily in the order given (best first) while they
 // fit in budget tokens, counting each passage as it will appear in the
 // prompt. A passage larger than the whole budget is never truncated (that
-// could cut its answer and break citations): it is skipped under either
-// policy. Pack never exceeds the budget and keeps the given order.
+// could cut its answer and break citations): it is skipped under every
+// policy. Under PolicyExcerpt, once a whole passage no longer fits, the
+// following ones are given by their excerpts. Pack never exceeds the
+// budget and keeps the given order.
 func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Policy) Packing {
 	out := Packing{Budget: budget}
-	stopped := false
+	stopped, excerpts := false, false
 	for _, c := range cands {
 		if stopped {
 			out.Left = append(out.Left, c)
 			continue
 		}
-		block := passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text)
-		n := tc.Count(block)
+		orig := c
+		cut := excerpts && c.Excerpt != ""
+		if cut {
+			c.Passage.Text = c.Excerpt
+		}
+		n := tc.Count(passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text))
+		if !cut && out.Used+n > budget && n <= budget && policy == PolicyExcerpt && c.Excerpt != "" {
+			// The first passage that does not fit whole: its excerpt may.
+			excerpts, cut = true, true
+			c.Passage.Text = c.Excerpt
+			n = tc.Count(passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text))
+		}
 		switch {
 		case n > budget:
 			out.Oversized++
-			out.Left = append(out.Left, c)
+			out.Left = append(out.Left, orig)
 		case out.Used+n > budget:
-			out.Left = append(out.Left, c)
+			out.Left = append(out.Left, orig)
 			stopped = policy != PolicyFill
 		default:
-			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n})
+			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, Excerpted: cut})
 			out.Used += n
 		}
 	}

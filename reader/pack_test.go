@@ -19,10 +19,14 @@ func TestPackNeverExceedsBudgetAndKeepsOrder(t *testing.T) {
 	tc := NewTokenCounter("", "cl100k_base")
 	var cands []retriever.Candidate
 	for i := 0; i < 50; i++ {
-		cands = append(cands, cand(string(rune('a'+i%26))+strings.Repeat("x", i), strings.Repeat("word ", 10+(i*37)%90), float64(100-i)))
+		c := cand(string(rune('a'+i%26))+strings.Repeat("x", i), strings.Repeat("word ", 10+(i*37)%90), float64(100-i))
+		if i%3 != 0 {
+			c.Excerpt = strings.Repeat("word ", 3+i%7)
+		}
+		cands = append(cands, c)
 	}
 	for _, budget := range []int{0, 10, 100, 333, 1000, 5000} {
-		for _, pol := range []Policy{PolicyStop, PolicyFill} {
+		for _, pol := range []Policy{PolicyStop, PolicyFill, PolicyExcerpt} {
 			p := Pack(cands, budget, tc, pol)
 			sum := 0
 			for i, pk := range p.Packed {
@@ -42,6 +46,11 @@ func TestPackNeverExceedsBudgetAndKeepsOrder(t *testing.T) {
 			}
 			if len(p.Packed)+len(p.Left) != len(cands) {
 				t.Fatalf("lost candidates: %d packed + %d left", len(p.Packed), len(p.Left))
+			}
+			for _, l := range p.Left {
+				if strings.Count(l.Passage.Text, "word") < 10 {
+					t.Fatalf("left-out candidate %s carries its excerpt as its text", l.Passage.ID)
+				}
 			}
 		}
 	}
@@ -65,6 +74,36 @@ func TestPackPolicies(t *testing.T) {
 	first := Pack([]retriever.Candidate{cand("big", big, 9), cand("1", small, 8)}, budget, tc, PolicyStop)
 	if len(first.Packed) != 1 || first.Packed[0].Passage.ID != "1" || first.Oversized != 1 {
 		t.Fatalf("oversized first: %+v", first)
+	}
+}
+
+// Excerpt packing gives whole passages while they fit, then the next
+// ones' excerpts in the budget left, and tells which are excerpts.
+func TestPackExcerpts(t *testing.T) {
+	tc := Estimate{}
+	long := "The first sentence says little. " + strings.Repeat("Filler words go on here. ", 12)
+	a, b, c := cand("1", long, 9), cand("2", long, 8), cand("3", "Short and whole.", 7)
+	b.Excerpt = "The first sentence says little."
+	c.Excerpt = "Short."
+	one := tc.Count(passageBlock(1, a.Passage.Title, long))
+	budget := one + tc.Count(passageBlock(2, b.Passage.Title, b.Excerpt)) + tc.Count(passageBlock(3, c.Passage.Title, c.Excerpt))
+	p := Pack([]retriever.Candidate{a, b, c}, budget, tc, PolicyExcerpt)
+	if len(p.Packed) != 3 || p.Packed[0].Excerpted || !p.Packed[1].Excerpted || !p.Packed[2].Excerpted {
+		t.Fatalf("packed %+v", p.Packed)
+	}
+	if p.Packed[1].Passage.Text != b.Excerpt || p.Packed[0].Passage.Text != long || p.Used > budget {
+		t.Fatalf("texts %q / %q, used %d of %d", p.Packed[0].Passage.Text, p.Packed[1].Passage.Text, p.Used, budget)
+	}
+	// Once excerpts start, a passage too big even as an excerpt stops
+	// packing, as the paper's policy does.
+	p = Pack([]retriever.Candidate{a, b, c}, one+3, tc, PolicyExcerpt)
+	if len(p.Packed) != 1 || len(p.Left) != 2 || p.Left[0].Passage.Text != long {
+		t.Fatalf("tight budget packed %d, left %+v", len(p.Packed), p.Left)
+	}
+	// Without excerpts (no re-ranker) the policy is the paper's.
+	a.Excerpt, b.Excerpt, c.Excerpt = "", "", ""
+	if p := Pack([]retriever.Candidate{a, b, c}, budget, tc, PolicyExcerpt); len(p.Packed) != 1 {
+		t.Fatalf("without excerpts packed %d", len(p.Packed))
 	}
 }
 

@@ -15,7 +15,8 @@ type doc struct {
 	titleSet  map[string]bool
 	titleRaw  string
 	sentences [][]string // analyzed terms per sentence
-	sentRaw   []string   // raw sentences, for answer-type cues
+	text      string
+	spans     []corpus.Span // of each sentence in text
 	tf        map[string]int
 	words     int
 }
@@ -26,7 +27,7 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 	if titleTerms == nil {
 		titleTerms = index.Terms
 	}
-	d := &doc{title: titleTerms(p.Title), titleRaw: p.Title, words: countWords(p.Text)}
+	d := &doc{title: titleTerms(p.Title), titleRaw: p.Title, words: countWords(p.Text), text: p.Text}
 	// One analysis of the whole text, cut at sentence boundaries.
 	terms, starts := index.TermsAt(p.Text)
 	d.terms = terms
@@ -37,7 +38,7 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 			j++
 		}
 		d.sentences = append(d.sentences, terms[i:j:j])
-		d.sentRaw = append(d.sentRaw, p.Text[sp.Start:sp.End])
+		d.spans = append(d.spans, sp)
 		i = j
 	}
 	d.titleSet = make(map[string]bool, len(d.title))
@@ -50,6 +51,9 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 	}
 	return d
 }
+
+// sentence is the raw text of sentence i.
+func (d *doc) sentence(i int) string { return d.text[d.spans[i].Start:d.spans[i].End] }
 
 // Question classes by what the answer is.
 const (
