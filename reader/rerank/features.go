@@ -42,16 +42,6 @@ const (
 	fBestSentenceSyn
 	fTitleShare
 	fCoverTitleLocal
-	fQWho // the question's own shape, for the network to condition on
-	fQWhen
-	fQWhere
-	fQHowMany
-	fQWhat
-	fQCased
-	fQLen
-	fQMaxIDF
-	fBM25Gap // how far BM25's first stands above its second
-	fBM25Max
 	numFeatures
 )
 
@@ -69,8 +59,6 @@ var FeatureNames = []string{
 	"best_sentence_title_local", "best_window_local",
 	"cover_syn", "best_sentence_syn",
 	"title_share", "cover_title_local",
-	"q_who", "q_when", "q_where", "q_howmany", "q_what", "q_cased", "q_len",
-	"q_max_idf", "bm25_gap", "bm25_max",
 }
 
 // features computes the interaction features of one candidate of q's
@@ -90,29 +78,6 @@ func features(q *query, d *doc, c retriever.Candidate, listMax map[string]float6
 		}
 	}
 	f[fListRRank] = 1 / float64(max(c.Rank, 1))
-	switch q.qtype {
-	case qWho:
-		f[fQWho] = 1
-	case qWhen:
-		f[fQWhen] = 1
-	case qWhere:
-		f[fQWhere] = 1
-	case qHowMany:
-		f[fQHowMany] = 1
-	case qWhat:
-		f[fQWhat] = 1
-	}
-	if q.cased {
-		f[fQCased] = 1
-	}
-	f[fQLen] = math.Log1p(float64(len(q.terms)))
-	for _, t := range q.terms {
-		f[fQMaxIDF] = math.Max(f[fQMaxIDF], q.idf[t])
-	}
-	if m := listMax["bm25"]; m > 0 {
-		f[fBM25Gap] = (m - listMax["bm25#2"]) / m
-		f[fBM25Max] = math.Log1p(m)
-	}
 	if q.n > 0 {
 		f[fTitleShare] = float64(q.titles[d.titleRaw]) / float64(q.n)
 	}

@@ -2,7 +2,6 @@ package rerank
 
 import (
 	"math"
-	"strings"
 
 	"github.com/shoulders-qa/shoulders/retriever"
 )
@@ -20,7 +19,6 @@ type query struct {
 	qtype   int
 	words   map[string]bool // lower-cased raw words, to tell answer material
 	lex     *Lexicon
-	cased   bool // written with capitals, as edited questions are
 
 	// Filled per candidate list by local.
 	n int
@@ -61,7 +59,6 @@ func newQuery(text string, terms []string, idf func(string) float64, lex *Lexico
 			}
 		}
 	}
-	q.cased = strings.ToLower(text) != text
 	for _, w := range splitWords(text) {
 		q.words[w] = true
 	}

@@ -141,9 +141,7 @@ func listMaxima(cands []retriever.Candidate) map[string]float64 {
 	for _, c := range cands {
 		for _, s := range c.Sources {
 			if s.Score > out[s.Retriever] {
-				out[s.Retriever], out[s.Retriever+"#2"] = s.Score, out[s.Retriever]
-			} else if s.Score > out[s.Retriever+"#2"] {
-				out[s.Retriever+"#2"] = s.Score
+				out[s.Retriever] = s.Score
 			}
 		}
 	}
