@@ -16,10 +16,10 @@ const (
 	// PolicyFill skips a passage that does not fit and tries the next
 	// ones, filling the budget more fully.
 	PolicyFill Policy = "fill"
-	// PolicyExcerpt packs whole passages while they fit, then, in the
-	// budget left, the excerpts a re-ranker chose of the next passages
-	// (their sentences that best answer the question), stopping at the
-	// first that does not fit. Without excerpts it is PolicyStop.
+	// PolicyExcerpt packs whole passages while they fit; then, in the
+	// budget left, each next passage by the longest of its excerpts that
+	// fits (the sentences a re-ranker found to answer the question best),
+	// skipping those of which none fits. Without excerpts it is PolicyFill.
 	PolicyExcerpt Policy = "excerpt"
 )
 
@@ -70,27 +70,39 @@ func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Polic
 			out.Left = append(out.Left, c)
 			continue
 		}
-		orig := c
-		cut := excerpts && c.Excerpt != ""
-		if cut {
-			c.Passage.Text = c.Excerpt
+		block := func(text string) int {
+			return tc.Count(passageBlock(len(out.Packed)+1, c.Passage.Title, text))
 		}
-		n := tc.Count(passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text))
-		if !cut && out.Used+n > budget && n <= budget && policy == PolicyExcerpt && c.Excerpt != "" {
-			// The first passage that does not fit whole: its excerpt may.
-			excerpts, cut = true, true
-			c.Passage.Text = c.Excerpt
-			n = tc.Count(passageBlock(len(out.Packed)+1, c.Passage.Title, c.Passage.Text))
+		text, cut := c.Passage.Text, false
+		n := -1
+		if !excerpts {
+			n = block(text)
+			// The first passage that does not fit whole (but would
+			// alone) turns packing to excerpts.
+			excerpts = policy == PolicyExcerpt && out.Used+n > budget && n <= budget
+		}
+		if excerpts && len(c.Excerpts) > 0 {
+			// The longest excerpt that fits, else the shortest to count.
+			for _, e := range c.Excerpts {
+				text, cut, n = e, true, block(e)
+				if out.Used+n <= budget {
+					break
+				}
+			}
+		} else if n < 0 {
+			n = block(text)
 		}
 		switch {
 		case n > budget:
 			out.Oversized++
-			out.Left = append(out.Left, orig)
+			out.Left = append(out.Left, c)
 		case out.Used+n > budget:
-			out.Left = append(out.Left, orig)
-			stopped = policy != PolicyFill
+			out.Left = append(out.Left, c)
+			stopped = policy == PolicyStop
 		default:
-			out.Packed = append(out.Packed, Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, Excerpted: cut})
+			p := Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, Excerpted: cut}
+			p.Passage.Text = text
+			out.Packed = append(out.Packed, p)
 			out.Used += n
 		}
 	}

@@ -21,7 +21,7 @@ func TestPackNeverExceedsBudgetAndKeepsOrder(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		c := cand(string(rune('a'+i%26))+strings.Repeat("x", i), strings.Repeat("word ", 10+(i*37)%90), float64(100-i))
 		if i%3 != 0 {
-			c.Excerpt = strings.Repeat("word ", 3+i%7)
+			c.Excerpts = []string{strings.Repeat("word ", 3+i%7), "word"}
 		}
 		cands = append(cands, c)
 	}
@@ -77,33 +77,35 @@ func TestPackPolicies(t *testing.T) {
 	}
 }
 
-// Excerpt packing gives whole passages while they fit, then the next
-// ones' excerpts in the budget left, and tells which are excerpts.
+// Excerpt packing gives whole passages while they fit, then each next
+// passage by the longest excerpt that fits, skipping those of which none
+// does, and tells which are excerpts.
 func TestPackExcerpts(t *testing.T) {
 	tc := Estimate{}
-	long := "The first sentence says little. " + strings.Repeat("Filler words go on here. ", 12)
-	a, b, c := cand("1", long, 9), cand("2", long, 8), cand("3", "Short and whole.", 7)
-	b.Excerpt = "The first sentence says little."
-	c.Excerpt = "Short."
+	long := "The first sentence says little. The second adds a bit more. " + strings.Repeat("Filler words go on here. ", 12)
+	a, b, c, d := cand("1", long, 9), cand("2", long, 8), cand("3", long, 7), cand("4", "Short and whole.", 6)
+	for _, x := range []*retriever.Candidate{&b, &c} {
+		x.Excerpts = []string{"The first sentence says little. The second adds a bit more.", "The first sentence says little."}
+	}
 	one := tc.Count(passageBlock(1, a.Passage.Title, long))
-	budget := one + tc.Count(passageBlock(2, b.Passage.Title, b.Excerpt)) + tc.Count(passageBlock(3, c.Passage.Title, c.Excerpt))
-	p := Pack([]retriever.Candidate{a, b, c}, budget, tc, PolicyExcerpt)
-	if len(p.Packed) != 3 || p.Packed[0].Excerpted || !p.Packed[1].Excerpted || !p.Packed[2].Excerpted {
+	budget := one + tc.Count(passageBlock(2, b.Passage.Title, b.Excerpts[0])) + tc.Count(passageBlock(3, c.Passage.Title, c.Excerpts[1]))
+	p := Pack([]retriever.Candidate{a, b, c, d}, budget, tc, PolicyExcerpt)
+	if len(p.Packed) != 3 || p.Packed[0].Excerpted || !p.Packed[1].Excerpted || !p.Packed[2].Excerpted || len(p.Left) != 1 {
 		t.Fatalf("packed %+v", p.Packed)
 	}
-	if p.Packed[1].Passage.Text != b.Excerpt || p.Packed[0].Passage.Text != long || p.Used > budget {
-		t.Fatalf("texts %q / %q, used %d of %d", p.Packed[0].Passage.Text, p.Packed[1].Passage.Text, p.Used, budget)
+	if p.Packed[0].Passage.Text != long || p.Packed[1].Passage.Text != b.Excerpts[0] || p.Packed[2].Passage.Text != c.Excerpts[1] || p.Used != budget {
+		t.Fatalf("texts %q, used %d of %d", []string{p.Packed[1].Passage.Text, p.Packed[2].Passage.Text}, p.Used, budget)
 	}
-	// Once excerpts start, a passage too big even as an excerpt stops
-	// packing, as the paper's policy does.
-	p = Pack([]retriever.Candidate{a, b, c}, one+3, tc, PolicyExcerpt)
-	if len(p.Packed) != 1 || len(p.Left) != 2 || p.Left[0].Passage.Text != long {
-		t.Fatalf("tight budget packed %d, left %+v", len(p.Packed), p.Left)
+	// A passage none of whose excerpts fits is skipped and packing goes
+	// on; the left-out keep their whole text.
+	p = Pack([]retriever.Candidate{a, b, d}, one+tc.Count(passageBlock(2, d.Passage.Title, d.Passage.Text)), tc, PolicyExcerpt)
+	if len(p.Packed) != 2 || p.Packed[1].Passage.ID != "4" || len(p.Left) != 1 || p.Left[0].Passage.Text != long {
+		t.Fatalf("tight budget packed %+v, left %+v", p.Packed, p.Left)
 	}
-	// Without excerpts (no re-ranker) the policy is the paper's.
-	a.Excerpt, b.Excerpt, c.Excerpt = "", "", ""
-	if p := Pack([]retriever.Candidate{a, b, c}, budget, tc, PolicyExcerpt); len(p.Packed) != 1 {
-		t.Fatalf("without excerpts packed %d", len(p.Packed))
+	// Without excerpts (no re-ranker) the policy fills with whole passages.
+	b.Excerpts, c.Excerpts = nil, nil
+	if p := Pack([]retriever.Candidate{a, b, c, d}, one+50, tc, PolicyExcerpt); len(p.Packed) != 2 || p.Packed[1].Passage.ID != "4" {
+		t.Fatalf("without excerpts packed %+v", p.Packed)
 	}
 }
 

@@ -31,10 +31,10 @@ type Candidate struct {
 	Score   float64        `json:"score"`
 	Rank    int            `json:"rank"` // 1-based, in this list
 	Sources []Source       `json:"sources"`
-	// Excerpt, when a re-ranker sets it, is the part of the passage that
-	// best answers the question: packing may give it in place of the
-	// whole passage.
-	Excerpt string `json:"-"`
+	// Excerpts, when a re-ranker sets them, are the parts of the passage
+	// that best answer the question, longest first: packing may give one
+	// in place of the whole passage.
+	Excerpts []string `json:"-"`
 }
 
 // A Retriever returns candidates ranked best first.

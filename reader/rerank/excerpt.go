@@ -1,17 +1,18 @@
 package rerank
 
-// excerptWidth is how many sentences an excerpt keeps.
+// excerptWidth is how many sentences the longer excerpt keeps.
 const excerptWidth = 2
 
-// excerpt returns the part of d that best answers q: its best sentence by
-// the question terms it holds (WordNet relatives count, and the title's
-// terms stand in for the sentence's pronouns), with the neighbour holding
-// more of them. It is empty when the passage is no longer than an excerpt
-// or no sentence holds a question term.
-func excerpt(q *query, d *doc) string {
+// excerpts returns the parts of d that best answer q, longest first: its
+// best sentence by the question terms it holds (WordNet relatives count,
+// and the title's terms stand in for the sentence's pronouns) with the
+// neighbour holding more of them, then that sentence alone. Excerpts as
+// long as the passage are left out; there are none when no sentence holds
+// a question term.
+func excerpts(q *query, d *doc) []string {
 	n := len(d.sentences)
-	if n <= excerptWidth || q.lidfSum == 0 {
-		return ""
+	if n < 2 || q.lidfSum == 0 {
+		return nil
 	}
 	title := q.mask(d.title)
 	w := make([]float64, n)
@@ -24,22 +25,26 @@ func excerpt(q *query, d *doc) string {
 		}
 	}
 	if bi < 0 {
-		return ""
+		return nil
 	}
-	lo, hi := bi, bi
-	for hi-lo+1 < excerptWidth {
-		next, prev := -1.0, -1.0
-		if hi+1 < n {
-			next = w[hi+1]
+	var out []string
+	if n > excerptWidth {
+		lo, hi := bi, bi
+		for hi-lo+1 < excerptWidth {
+			next, prev := -1.0, -1.0
+			if hi+1 < n {
+				next = w[hi+1]
+			}
+			if lo > 0 {
+				prev = w[lo-1]
+			}
+			if prev > next {
+				lo--
+			} else {
+				hi++
+			}
 		}
-		if lo > 0 {
-			prev = w[lo-1]
-		}
-		if prev > next {
-			lo--
-		} else {
-			hi++
-		}
+		out = append(out, d.text[d.spans[lo].Start:d.spans[hi].End])
 	}
-	return d.text[d.spans[lo].Start:d.spans[hi].End]
+	return append(out, d.sentence(bi))
 }

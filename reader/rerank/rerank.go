@@ -78,7 +78,7 @@ func (r *Reranker) titleTerms(title string) []string {
 
 // Rerank scores every candidate and returns them best first, each
 // carrying the model's score, a "rerank" source with its new rank, and
-// its excerpt for the question (for PolicyExcerpt packing).
+// its excerpts for the question (for PolicyExcerpt packing).
 func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, question string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
 	if len(cands) == 0 {
 		return cands, nil
@@ -113,7 +113,7 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 			kern = m.k.forward(qh, newBag(docs[i].terms, m.HashSize, bagLimit), nil)
 		}
 		c.Score = m.Score(feats[i], kern)
-		c.Excerpt = excerpt(q, docs[i])
+		c.Excerpts = excerpts(q, docs[i])
 		out[i] = c
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
