@@ -55,9 +55,11 @@ type QAMetrics struct {
 
 // QAResult is the outcome of a QARun.
 type QAResult struct {
-	Dataset string                    `json:"dataset"`
-	Split   string                    `json:"split"`
-	Ranker  string                    `json:"ranker"`
+	Dataset string `json:"dataset"`
+	Split   string `json:"split"`
+	Ranker  string `json:"ranker"`
+	// Packing is the policy that packed the contexts.
+	Packing reader.Policy             `json:"packing"`
 	Subsets map[string]*QAMetrics     `json:"subsets"`
 	Latency map[string]LatencySummary `json:"latency"`
 	// LMTokens counts the LM's prompt and completion tokens, summed.
@@ -295,7 +297,10 @@ func (r QARun) read(ctx context.Context, q corpus.Question, v ReaderVariant, can
 }
 
 func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
-	res := &QAResult{Dataset: r.Dataset, Split: r.Split, Ranker: r.Ranker, Subsets: map[string]*QAMetrics{}, Latency: map[string]LatencySummary{}}
+	res := &QAResult{Dataset: r.Dataset, Split: r.Split, Ranker: r.Ranker, Packing: r.Policy, Subsets: map[string]*QAMetrics{}, Latency: map[string]LatencySummary{}}
+	if res.Packing == "" {
+		res.Packing = reader.DefaultPolicy
+	}
 	groups := map[string][]qaOutcome{"all": out}
 	for _, o := range out {
 		if o.subset != "" {

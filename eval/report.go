@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shoulders-qa/shoulders/reader"
 )
 
 // Machine describes where figures were measured.
@@ -187,6 +189,9 @@ func (r *Report) Markdown() string {
 			}
 		}
 		b.WriteString("\nTop-k: DPR's retrieval accuracy, the percentage of questions with a passage holding a normalized gold answer among the first k. Recall@N tok: the percentage whose context, packed greedily in ranked order into N tokens (cl100k_base), holds an answer. EM and F1 need an LM.\n\n")
+		if r.packs(reader.PolicyExcerpt) {
+			b.WriteString("Packing: whole passages while they fit, then the re-ranker's excerpts of the next ones (the excerpt policy, the default); rows without the re-ranker have no excerpts and pack whole passages as in the paper, and so does the row marked whole passages.\n\n")
+		}
 		r.readersMarkdown(&b)
 	}
 	if len(r.BEIR) > 0 {
@@ -424,4 +429,14 @@ func markdownTablesToHTML(md string) string {
 		}
 	}
 	return b.String()
+}
+
+// packs says whether any QA result was packed with policy p.
+func (r *Report) packs(p reader.Policy) bool {
+	for _, q := range r.QA {
+		if q.Packing == p {
+			return true
+		}
+	}
+	return false
 }

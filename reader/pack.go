@@ -19,16 +19,19 @@ const (
 	// PolicyExcerpt packs whole passages while they fit; then, in the
 	// budget left, each next passage by the longest of its excerpts that
 	// fits (the sentences a re-ranker found to answer the question best),
-	// skipping those of which none fits. Without excerpts it is PolicyFill.
+	// skipping those of which none fits. For candidates without excerpts
+	// (not re-ranked) it is PolicyStop.
 	PolicyExcerpt Policy = "excerpt"
 )
 
-// ParsePolicy checks a policy name; empty means PolicyStop.
+// DefaultPolicy is the policy of a reader configured with none.
+const DefaultPolicy = PolicyExcerpt
+
+// ParsePolicy checks a policy name; empty stays empty, meaning the
+// reader's configured policy.
 func ParsePolicy(s string) (Policy, error) {
 	switch Policy(s) {
-	case "", PolicyStop:
-		return PolicyStop, nil
-	case PolicyFill, PolicyExcerpt:
+	case "", PolicyStop, PolicyFill, PolicyExcerpt:
 		return Policy(s), nil
 	}
 	return "", fmt.Errorf("unknown packing policy %q (want %q, %q or %q)", s, PolicyStop, PolicyFill, PolicyExcerpt)
@@ -60,9 +63,15 @@ type Packing struct {
 // prompt. A passage larger than the whole budget is never truncated (that
 // could cut its answer and break citations): it is skipped under every
 // policy. Under PolicyExcerpt, once a whole passage no longer fits, the
-// following ones are given by their excerpts. Pack never exceeds the
-// budget and keeps the given order.
+// following ones are given by their excerpts. An empty policy is
+// DefaultPolicy. Pack never exceeds the budget and keeps the given order.
 func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Policy) Packing {
+	if policy == "" {
+		policy = DefaultPolicy
+	}
+	if policy == PolicyExcerpt && !anyExcerpts(cands) {
+		policy = PolicyStop
+	}
 	out := Packing{Budget: budget}
 	stopped, excerpts := false, false
 	for _, c := range cands {
@@ -107,4 +116,13 @@ func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Polic
 		}
 	}
 	return out
+}
+
+func anyExcerpts(cands []retriever.Candidate) bool {
+	for _, c := range cands {
+		if len(c.Excerpts) > 0 {
+			return true
+		}
+	}
+	return false
 }

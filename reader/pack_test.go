@@ -102,10 +102,13 @@ func TestPackExcerpts(t *testing.T) {
 	if len(p.Packed) != 2 || p.Packed[1].Passage.ID != "4" || len(p.Left) != 1 || p.Left[0].Passage.Text != long {
 		t.Fatalf("tight budget packed %+v, left %+v", p.Packed, p.Left)
 	}
-	// Without excerpts (no re-ranker) the policy fills with whole passages.
+	// Without excerpts (no re-ranker) the policy is the paper's.
 	b.Excerpts, c.Excerpts = nil, nil
-	if p := Pack([]retriever.Candidate{a, b, c, d}, one+50, tc, PolicyExcerpt); len(p.Packed) != 2 || p.Packed[1].Passage.ID != "4" {
+	if p := Pack([]retriever.Candidate{a, b, c, d}, one+50, tc, PolicyExcerpt); len(p.Packed) != 1 || len(p.Left) != 3 {
 		t.Fatalf("without excerpts packed %+v", p.Packed)
+	}
+	if p := Pack([]retriever.Candidate{a, b, c, d}, one+50, tc, ""); len(p.Packed) != 1 {
+		t.Fatalf("the default policy without excerpts packed %+v", p.Packed)
 	}
 }
 

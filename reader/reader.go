@@ -44,7 +44,7 @@ func (c Config) withDefaults() Config {
 		c.K = retriever.DefaultK
 	}
 	if c.Policy == "" {
-		c.Policy = PolicyStop
+		c.Policy = DefaultPolicy
 	}
 	return c
 }

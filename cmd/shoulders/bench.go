@@ -139,13 +139,13 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 			}
 			rep.QA = append(rep.QA, res)
 			rep.Latency = append(rep.Latency, eval.LatencyFigure{Corpus: name, Ranker: rk, LatencySummary: searchLatency(res.Latency)})
-			if rk == "rerank" && a.reader.Config.Policy != reader.PolicyExcerpt {
-				// The same ranking, packed with the re-ranker's excerpts
-				// once whole passages no longer fit.
-				ex := rk + ", excerpts"
+			if rk == "rerank" && a.reader.Config.Policy == reader.PolicyExcerpt {
+				// The same ranking packed as in the paper, whole passages
+				// only: what the excerpts add.
+				ex := rk + ", whole passages"
 				bar := newBar(len(ds.Questions), name+" "+ex, false)
 				res, err := eval.QARun{Dataset: name, Split: ds.Split, Ranker: ex, Rank: rank, Tokens: evalTokens(cfg),
-					Policy: reader.PolicyExcerpt, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
+					Policy: reader.PolicyStop, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
 				_ = bar.Finish()
 				if err != nil {
 					return err

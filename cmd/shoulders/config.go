@@ -116,7 +116,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVarP(&c.Collection, "collection", "c", env("SHOULDERS_COLLECTION", corpus.DefaultCollection), "collection (SHOULDERS_COLLECTION)")
 	f.StringVar(&c.Retrieval, "retrieval", env("SHOULDERS_RETRIEVAL", "bm25"), "retrieval mode (SHOULDERS_RETRIEVAL)")
 	f.IntVarP(&c.K, "k", "k", envInt("SHOULDERS_K", retriever.DefaultK), "candidates to retrieve (SHOULDERS_K)")
-	f.StringVar(&c.Packing, "packing", env("SHOULDERS_PACKING", string(reader.PolicyStop)), "packing policy: stop (as in the paper), fill, or excerpt (then the re-ranker's excerpts of the next passages) (SHOULDERS_PACKING)")
+	f.StringVar(&c.Packing, "packing", env("SHOULDERS_PACKING", string(reader.DefaultPolicy)), "packing policy: excerpt (whole passages, then the re-ranker's excerpts of the next ones), stop (as in the paper) or fill (SHOULDERS_PACKING)")
 	f.IntVar(&c.ChunkWords, "chunk-words", envInt("SHOULDERS_CHUNK_WORDS", corpus.DefaultChunkWords), "passage length in words (SHOULDERS_CHUNK_WORDS)")
 	f.IntVar(&c.ChunkOverlap, "chunk-overlap", envInt("SHOULDERS_CHUNK_OVERLAP", 0), "words repeated between passages (SHOULDERS_CHUNK_OVERLAP)")
 	f.Float64Var(&c.TitleBoost, "title-boost", envFloat("SHOULDERS_TITLE_BOOST", index.DefaultTitleBoost), "BM25 weight of title matches (SHOULDERS_TITLE_BOOST)")

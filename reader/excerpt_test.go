@@ -1,0 +1,85 @@
+package reader_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// With the shipped re-ranker, the default policy packs whole passages
+// while they fit and then excerpts of the next ones, each holding the
+// sentence that matches the question; asking for "stop" packs whole
+// passages only.
+func TestAskPacksExcerptsAfterWholePassages(t *testing.T) {
+	ctx := context.Background()
+	store, err := index.OpenStore(t.TempDir(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	col, err := store.Collection("c", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := "The island has a long history of trade and fishing. Its markets sell many goods every week. " +
+		"Visitors come by ferry in the summer months. The harbour is busy from dawn to dusk. Old stone houses line the narrow streets. "
+	var docs []corpus.Document
+	for i, town := range []string{"Arlen", "Brisk", "Corran", "Dunmore", "Elsby", "Farrow"} {
+		docs = append(docs, corpus.Document{ID: town, Title: town,
+			Text: filler + filler + "The lighthouse of " + town + " was built in " + []string{"1801", "1822", "1843", "1864", "1885", "1906"}[i] + ". " + filler + filler})
+	}
+	in := &index.Ingester{Chunker: corpus.Chunker{Words: 400}}
+	if err := col.Upsert(ctx, in.Entries(docs)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := rerank.Load(filepath.Join("..", rerank.DefaultModelPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := rerank.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reader.Reader{
+		Retrievers:       map[string]retriever.Retriever{"bm25": retriever.BM25{Store: store}},
+		DefaultRetrieval: "bm25", Tokens: reader.NewTokenCounter("", "cl100k_base"),
+		Reranker: rerank.ForStore{R: rr, Store: store},
+		Config:   reader.Config{ContextTokens: 512 + 400, AnswerReserve: 128},
+	}
+	q := "When was the lighthouse built?"
+	a, err := r.Ask(ctx, reader.Request{Question: q, Collection: "c", Budget: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, cut := 0, 0
+	for _, p := range a.Packed {
+		if !p.Excerpted {
+			if cut > 0 {
+				t.Fatalf("a whole passage after excerpts: %+v", a.Packed)
+			}
+			whole++
+			continue
+		}
+		cut++
+		if !strings.Contains(p.Passage.Text, "lighthouse") || strings.Contains(p.Passage.Text, "ferry") {
+			t.Fatalf("excerpt %q should be the lighthouse sentence and its neighbour", p.Passage.Text)
+		}
+	}
+	if whole != 1 || cut < 3 || a.Tokens.Used > 400 {
+		t.Fatalf("%d whole and %d excerpted passages in %d of 400 tokens", whole, cut, a.Tokens.Used)
+	}
+	a, err = r.Ask(ctx, reader.Request{Question: q, Collection: "c", Budget: 400, Policy: reader.PolicyStop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Packed) != 1 || a.Packed[0].Excerpted {
+		t.Fatalf("stop packed %+v", a.Packed)
+	}
+}
