@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
 )
 
 func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
@@ -73,6 +76,21 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.srv.Reader.Demos = reader.Pools{Store: h.store}
+	// The shipped re-ranker and a long document, so that answers carry
+	// re-ranker sources and excerpted passages.
+	m, err := rerank.Load(filepath.Join("..", rerank.DefaultModelPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := rerank.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Reader.Reranker = rerank.ForStore{R: rr, Store: h.store}
+	long := strings.Repeat("The reader packs passages into the budget of the LM. Each passage is counted in tokens. ", 8)
+	if code := h.json("POST", "/v1/documents", IngestRequest{Documents: []corpus.Document{{ID: "docs/packing.md", Title: "Packing", Text: long + lmDoc}}}, nil); code != http.StatusCreated {
+		t.Fatalf("ingest: %d", code)
+	}
 	docs, _ := json.Marshal(IngestRequest{Documents: []corpus.Document{{ID: "x", Title: "X", Text: "Some text.", Metadata: map[string]string{"k": "v"}}}})
 	cases := []struct {
 		method, path, body string
@@ -85,6 +103,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"POST", "/v1/ask", `{"question": "How do I configure the LM?"}`, 200},
 		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "textual", "samples": 3}, "demos": {"pool": "faq", "k": 2}}`, 200},
 		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "vote"}, "rerank": false, "policy": "fill", "k": 5, "budget": 200}`, 200},
+		{"POST", "/v1/ask", `{"question": "How do I set the LM budget?", "budget": 150}`, 200},
 		{"POST", "/v1/ask", `{"question": ""}`, 400},
 		{"POST", "/v1/ask", `{"question": "x", "collection": "nothing-here"}`, 404},
 		{"POST", "/v1/search", `{"query": "packing", "k": 3}`, 200},
@@ -128,6 +147,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			out.SetBodyBytes(w.Body.Bytes())
 			if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 				t.Fatalf("response does not match the spec: %v\n%s", err, truncate(w.Body.String()))
+			}
+			if strings.Contains(c.body, `"budget": 150`) && !strings.Contains(w.Body.String(), `"excerpted":true`) {
+				t.Fatalf("a tight budget should pack excerpts after the first whole passage: %s", truncate(w.Body.String()))
 			}
 		})
 	}

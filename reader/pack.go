@@ -19,7 +19,7 @@ const (
 	// PolicyExcerpt packs whole passages while they fit; then, in the
 	// budget left, each next passage by the longest of its excerpts that
 	// fits (the sentences a re-ranker found to answer the question best),
-	// skipping those of which none fits. For candidates without excerpts
+	// stopping at the first of which none fits. For candidates without excerpts
 	// (not re-ranked) it is PolicyStop.
 	PolicyExcerpt Policy = "excerpt"
 )
@@ -107,7 +107,9 @@ func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Polic
 			out.Left = append(out.Left, c)
 		case out.Used+n > budget:
 			out.Left = append(out.Left, c)
-			stopped = policy == PolicyStop
+			// Fill tries every later passage; the others stop, which
+			// also bounds the token counting of excerpts.
+			stopped = policy != PolicyFill
 		default:
 			p := Packed{Candidate: c, N: len(out.Packed) + 1, Tokens: n, Excerpted: cut}
 			p.Passage.Text = text

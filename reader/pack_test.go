@@ -2,6 +2,7 @@ package reader
 
 import (
 	"context"
+	"fmt"
 	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"path/filepath"
 	"strings"
@@ -78,8 +79,8 @@ func TestPackPolicies(t *testing.T) {
 }
 
 // Excerpt packing gives whole passages while they fit, then each next
-// passage by the longest excerpt that fits, skipping those of which none
-// does, and tells which are excerpts.
+// passage by the longest excerpt that fits, stopping at the first of
+// which none does, and tells which are excerpts.
 func TestPackExcerpts(t *testing.T) {
 	tc := Estimate{}
 	long := "The first sentence says little. The second adds a bit more. " + strings.Repeat("Filler words go on here. ", 12)
@@ -96,10 +97,10 @@ func TestPackExcerpts(t *testing.T) {
 	if p.Packed[0].Passage.Text != long || p.Packed[1].Passage.Text != b.Excerpts[0] || p.Packed[2].Passage.Text != c.Excerpts[1] || p.Used != budget {
 		t.Fatalf("texts %q, used %d of %d", []string{p.Packed[1].Passage.Text, p.Packed[2].Passage.Text}, p.Used, budget)
 	}
-	// A passage none of whose excerpts fits is skipped and packing goes
-	// on; the left-out keep their whole text.
+	// A passage none of whose excerpts fits stops packing; the left-out
+	// keep their whole text.
 	p = Pack([]retriever.Candidate{a, b, d}, one+tc.Count(passageBlock(2, d.Passage.Title, d.Passage.Text)), tc, PolicyExcerpt)
-	if len(p.Packed) != 2 || p.Packed[1].Passage.ID != "4" || len(p.Left) != 1 || p.Left[0].Passage.Text != long {
+	if len(p.Packed) != 1 || len(p.Left) != 2 || p.Left[0].Passage.Text != long {
 		t.Fatalf("tight budget packed %+v, left %+v", p.Packed, p.Left)
 	}
 	// Without excerpts (no re-ranker) the policy is the paper's.
@@ -139,4 +140,25 @@ func TestEstimateIsConservative(t *testing.T) {
 		t.Errorf("estimate is %.2fx the real count: too wasteful", ratio)
 	}
 	t.Logf("%d paragraphs: estimate/cl100k = %.2f", n, ratio)
+}
+
+// BenchmarkPackExcerpts packs 100 candidates of 120 words, each with two
+// excerpts, into 512 tokens with the excerpt policy.
+func BenchmarkPackExcerpts(b *testing.B) {
+	tc := NewTokenCounter("", "cl100k_base")
+	var cands []retriever.Candidate
+	for i := 0; i < 100; i++ {
+		var t strings.Builder
+		for s := 0; s < 6; s++ {
+			fmt.Fprintf(&t, "Sentence %d of passage %d says the river Thames flooded London in %d. ", s, i, 1900+i)
+		}
+		c := cand(fmt.Sprint(i), t.String(), float64(100-i))
+		c.Excerpts = []string{fmt.Sprintf("Sentence 1 of passage %d says the river Thames flooded London in %d. Sentence 2 of passage %d says the river Thames flooded London in %d.", i, 1900+i, i, 1900+i),
+			fmt.Sprintf("Sentence 1 of passage %d says the river Thames flooded London in %d.", i, 1900+i)}
+		cands = append(cands, c)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Pack(cands, 512, tc, PolicyExcerpt)
+	}
 }
