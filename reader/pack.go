@@ -19,8 +19,8 @@ const (
 	// PolicyExcerpt packs whole passages while they fit; then, in the
 	// budget left, each next passage by the longest of its excerpts that
 	// fits (the sentences a re-ranker found to answer the question best),
-	// stopping at the first of which none fits. For candidates without excerpts
-	// (not re-ranked) it is PolicyStop.
+	// stopping at the first of which none fits. For candidates without
+	// excerpts (not re-ranked) it is PolicyStop.
 	PolicyExcerpt Policy = "excerpt"
 )
 

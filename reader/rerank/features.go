@@ -157,14 +157,13 @@ func sentences(q *query, d *doc, f []float64) {
 	var prev uint64
 	for i, s := range d.sentences {
 		m := q.mask(s)
-		soft := q.softMask(s)
 		if w := q.weight(m, q.idf); w > best {
 			best, bestIdx = w, i
 		}
 		local = math.Max(local, q.weight(m, q.lidf))
 		withTitle = math.Max(withTitle, q.weight(m|title, q.lidf))
 		pair = math.Max(pair, q.weight(m|prev, q.lidf))
-		syn = math.Max(syn, q.weight(soft, q.lidf))
+		syn = math.Max(syn, q.weight(q.softMask(s), q.lidf))
 		prev = m
 	}
 	f[fBestSentence] = best / q.idfSum
