@@ -13,11 +13,11 @@ import (
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
-// With the shipped re-ranker, the default policy packs whole passages
-// while they fit and then excerpts of the next ones, each holding the
-// sentence that matches the question; asking for "stop" packs whole
-// passages only.
-func TestAskPacksExcerptsAfterWholePassages(t *testing.T) {
+// With the shipped re-ranker, the default policy packs excerpts, each
+// holding the sentence that matches the question, so that more of the
+// candidates reach the LM than whole passages would let; asking for
+// "stop" packs whole passages only.
+func TestAskPacksExcerpts(t *testing.T) {
 	ctx := context.Background()
 	store, err := index.OpenStore(t.TempDir(), index.Options{})
 	if err != nil {
@@ -58,22 +58,27 @@ func TestAskPacksExcerptsAfterWholePassages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, cut := 0, 0
+	cut, sum := 0, 0.0
 	for _, p := range a.Packed {
+		if p.Chance <= 0 || p.Chance > 1 {
+			t.Fatalf("%s: chance %v is no probability", p.Passage.ID, p.Chance)
+		}
+		sum += p.Chance
 		if !p.Excerpted {
-			if cut > 0 {
-				t.Fatalf("a whole passage after excerpts: %+v", a.Packed)
-			}
-			whole++
 			continue
 		}
 		cut++
 		if !strings.Contains(p.Passage.Text, "lighthouse") || strings.Contains(p.Passage.Text, "ferry") {
 			t.Fatalf("excerpt %q should be the lighthouse sentence and its neighbour", p.Passage.Text)
 		}
+		if len(p.ExcerptChances) != len(p.Excerpts) || p.ExcerptChances[0] >= p.Chance {
+			t.Fatalf("excerpt chances %v of a passage's %v", p.ExcerptChances, p.Chance)
+		}
 	}
-	if whole != 1 || cut < 3 || a.Tokens.Used > 400 {
-		t.Fatalf("%d whole and %d excerpted passages in %d of 400 tokens", whole, cut, a.Tokens.Used)
+	// Six passages say alike when each lighthouse was built: packing
+	// gives all six by their excerpts rather than one or two whole.
+	if len(a.Packed) != 6 || cut < 4 || a.Tokens.Used > 400 || sum > 1.000001 {
+		t.Fatalf("%d packed, %d excerpted, in %d of 400 tokens (chance %v)", len(a.Packed), cut, a.Tokens.Used, sum)
 	}
 	a, err = r.Ask(ctx, reader.Request{Question: q, Collection: "c", Budget: 400, Policy: reader.PolicyStop})
 	if err != nil {

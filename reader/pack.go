@@ -16,11 +16,14 @@ const (
 	// PolicyFill skips a passage that does not fit and tries the next
 	// ones, filling the budget more fully.
 	PolicyFill Policy = "fill"
-	// PolicyExcerpt packs whole passages while they fit; then, in the
-	// budget left, each next passage by the longest of its excerpts that
-	// fits (the sentences a re-ranker found to answer the question best),
-	// stopping at the first of which none fits. For candidates without
-	// excerpts (not re-ranked) it is PolicyStop.
+	// PolicyExcerpt gives each of the best candidates whole, by one of
+	// its excerpts (the sentences a re-ranker found to answer the
+	// question best), or not at all, choosing the mix that most likely
+	// holds the answer by the re-ranker's probabilities. Without those,
+	// it packs whole passages while they fit, then each next passage by
+	// the longest excerpt that fits, stopping at the first of which none
+	// fits. For candidates without excerpts (not re-ranked) it is
+	// PolicyStop.
 	PolicyExcerpt Policy = "excerpt"
 )
 
@@ -58,19 +61,22 @@ type Packing struct {
 	Oversized int `json:"oversized,omitempty"`
 }
 
-// Pack adds candidates greedily in the order given (best first) while they
-// fit in budget tokens, counting each passage as it will appear in the
-// prompt. A passage larger than the whole budget is never truncated (that
-// could cut its answer and break citations): it is skipped under every
-// policy. Under PolicyExcerpt, once a whole passage no longer fits, the
-// following ones are given by their excerpts. An empty policy is
-// DefaultPolicy. Pack never exceeds the budget and keeps the given order.
+// Pack adds candidates in the order given (best first) while they fit in
+// budget tokens, counting each passage as it will appear in the prompt.
+// A passage larger than the whole budget is never truncated (that could
+// cut its answer and break citations): it is skipped, or under
+// PolicyExcerpt given by an excerpt (see PolicyExcerpt). An empty policy
+// is DefaultPolicy. Pack never exceeds the budget and keeps the given
+// order.
 func Pack(cands []retriever.Candidate, budget int, tc TokenCounter, policy Policy) Packing {
 	if policy == "" {
 		policy = DefaultPolicy
 	}
 	if policy == PolicyExcerpt && !anyExcerpts(cands) {
 		policy = PolicyStop
+	}
+	if policy == PolicyExcerpt && hasChances(cands) {
+		return packByChance(cands, budget, tc)
 	}
 	out := Packing{Budget: budget}
 	stopped, excerpts := false, false

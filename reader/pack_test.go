@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/shoulders-qa/shoulders/internal/testenv"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,8 +143,9 @@ func TestEstimateIsConservative(t *testing.T) {
 	t.Logf("%d paragraphs: estimate/cl100k = %.2f", n, ratio)
 }
 
-// BenchmarkPackExcerpts packs 100 candidates of 120 words, each with two
-// excerpts, into 512 tokens with the excerpt policy.
+// BenchmarkPackExcerpts packs 100 re-ranked candidates of 120 words, each
+// with two excerpts and the chances a re-ranker gives, into 512 tokens
+// with the excerpt policy.
 func BenchmarkPackExcerpts(b *testing.B) {
 	tc := NewTokenCounter("", "cl100k_base")
 	var cands []retriever.Candidate
@@ -155,6 +157,8 @@ func BenchmarkPackExcerpts(b *testing.B) {
 		c := cand(fmt.Sprint(i), t.String(), float64(100-i))
 		c.Excerpts = []string{fmt.Sprintf("Sentence 1 of passage %d says the river Thames flooded London in %d. Sentence 2 of passage %d says the river Thames flooded London in %d.", i, 1900+i, i, 1900+i),
 			fmt.Sprintf("Sentence 1 of passage %d says the river Thames flooded London in %d.", i, 1900+i)}
+		c.Chance = math.Exp(-0.5*float64(i)) * (1 - math.Exp(-0.5))
+		c.ExcerptChances = []float64{0.73 * c.Chance, 0.59 * c.Chance}
 		cands = append(cands, c)
 	}
 	b.ResetTimer()

@@ -35,6 +35,11 @@ type Candidate struct {
 	// that best answer the question, longest first: packing may give one
 	// in place of the whole passage.
 	Excerpts []string `json:"-"`
+	// Chance, when a re-ranker sets it, is its probability that this
+	// passage is the list's one holding the answer; ExcerptChances gives
+	// the same for each excerpt. Packing weighs room against them.
+	Chance         float64   `json:"-"`
+	ExcerptChances []float64 `json:"-"`
 }
 
 // A Retriever returns candidates ranked best first.

@@ -162,7 +162,7 @@ func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Questi
 				for j, c := range rt.Candidates {
 					rel[j] = m.Match(c.Passage.Text)
 				}
-				out[i] = rerank.Example{Question: q.Text, Collection: col, Candidates: rt.Candidates, Relevant: rel}
+				out[i] = rerank.Example{Question: q.Text, Collection: col, Candidates: rt.Candidates, Relevant: rel, Holds: m.Match}
 				_ = bar.Add(1)
 			}
 		}()

@@ -1,7 +1,48 @@
 package rerank
 
+import (
+	"math"
+
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
 // excerptWidth is how many sentences the longer excerpt keeps.
 const excerptWidth = 2
+
+// defaultExcerptRecall stands in for a model trained without answers
+// (on relevant passage IDs), which could not measure its own: the shipped
+// model's measure on the QA-mix train split.
+var defaultExcerptRecall = []float64{0.73, 0.59}
+
+// chances sets each candidate's probability of being the list's answer
+// passage, the softmax of the scores the model was trained through, and
+// its excerpts' probabilities by how often excerpts kept the answer.
+func (m *Model) chances(cands []retriever.Candidate) {
+	rec := m.ExcerptRecall
+	if len(rec) != 2 {
+		rec = defaultExcerptRecall
+	}
+	top := math.Inf(-1)
+	for _, c := range cands {
+		top = math.Max(top, c.Score)
+	}
+	z := 0.0
+	for _, c := range cands {
+		z += math.Exp(c.Score - top)
+	}
+	for i := range cands {
+		c := &cands[i]
+		c.Chance = math.Exp(c.Score-top) / z
+		c.ExcerptChances = nil
+		for k := range c.Excerpts {
+			r := rec[1]
+			if k == 0 && len(c.Excerpts) == 2 {
+				r = rec[0]
+			}
+			c.ExcerptChances = append(c.ExcerptChances, c.Chance*r)
+		}
+	}
+}
 
 // excerpts returns the parts of d that best answer q, longest first: its
 // best sentence by the question terms it holds (WordNet relatives count,

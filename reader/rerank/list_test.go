@@ -187,3 +187,46 @@ func TestExcerpts(t *testing.T) {
 		t.Fatalf("excerpts with relatives %q", got[0])
 	}
 }
+
+// Training with known answers measures how often the excerpts of an
+// answer-bearing passage keep the answer, and the model carries it.
+func TestExcerptRecallIsMeasured(t *testing.T) {
+	lex, err := WordNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := "The tower was finished in 1889. It stands by the river. Tourists climb it every day."
+	lost := "The tower stands by the river. Tourists climb it every day. Its paint is renewed every 1889 days."
+	var ex []Example
+	for i := 0; i < 12; i++ {
+		var cands []retriever.Candidate
+		for j, text := range []string{kept, lost, "Bridges cross the river. Boats pass below. Nothing else."} {
+			cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: fmt.Sprint(i, j), Title: "Tower", Text: text}, Rank: j + 1})
+		}
+		ex = append(ex, Example{Question: "When was the tower finished?", Collection: "c", Candidates: cands,
+			Relevant: []bool{true, true, false}, Holds: func(s string) bool { return strings.Contains(s, "1889") }})
+	}
+	lists, err := BuildLists(context.Background(), func(string) (Stats, error) { return fixedStats{}, nil }, ex, lex, 1<<10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first passage's best sentence holds the answer; the second's
+	// ("The tower stands by the river.") does not.
+	if len(m.ExcerptRecall) != 2 || m.ExcerptRecall[0] != 0.5 || m.ExcerptRecall[1] != 0.5 {
+		t.Fatalf("excerpt recall %v", m.ExcerptRecall)
+	}
+	for i := range ex {
+		ex[i].Holds = nil
+	}
+	lists, err = BuildLists(context.Background(), func(string) (Stats, error) { return fixedStats{}, nil }, ex, lex, 1<<10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Train(lists, TrainConfig{Seed: 1, Epochs: 1}); err != nil || m.ExcerptRecall != nil {
+		t.Fatalf("without answers: recall %v, %v", m.ExcerptRecall, err)
+	}
+}

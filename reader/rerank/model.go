@@ -36,6 +36,11 @@ type Model struct {
 	// empty for none.
 	Lexicon string `json:"lexicon,omitempty"`
 
+	// ExcerptRecall is how often, in training, an answer-bearing
+	// passage's excerpts held the answer too: the two-sentence excerpt,
+	// then the single sentence. Packing weighs an excerpt by it.
+	ExcerptRecall []float64 `json:"excerpt_recall,omitempty"`
+
 	Training TrainingSummary `json:"training"`
 
 	k *knrm

@@ -116,6 +116,7 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 		c.Excerpts = excerpts(q, docs[i])
 		out[i] = c
 	}
+	m.chances(out)
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	for i := range out {
 		out[i].Rank = i + 1

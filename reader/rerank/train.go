@@ -20,6 +20,9 @@ type List struct {
 	bags  []bag
 	q     []int
 	pos   []bool
+	// excerpts counts, over the relevant candidates, the two-sentence
+	// and one-sentence excerpts made and how many held the answer.
+	excerpts [4]int
 }
 
 // Positives counts the list's answer-bearing candidates.
@@ -40,6 +43,9 @@ type Example struct {
 	Collection string
 	Candidates []retriever.Candidate
 	Relevant   []bool
+	// Holds, when the answers are known, says whether a text holds one:
+	// training then measures how often excerpts keep the answer.
+	Holds func(text string) bool
 }
 
 // BuildLists analyzes examples into training lists, in parallel. Lists
@@ -108,6 +114,24 @@ func buildList(ctx context.Context, cache *Reranker, stats func(string) (Stats, 
 		l.bags = append(l.bags, newBag(docs[i].terms, hashSize, bagLimit))
 	}
 	l.feats = listFeatures(q, docs, e.Candidates)
+	if e.Holds != nil {
+		for i, rel := range e.Relevant {
+			if !rel {
+				continue
+			}
+			ex := excerpts(q, docs[i])
+			for k, x := range ex {
+				slot := 2 // the single sentence, always last
+				if k == 0 && len(ex) == 2 {
+					slot = 0
+				}
+				l.excerpts[slot]++
+				if e.Holds(x) {
+					l.excerpts[slot+1]++
+				}
+			}
+		}
+	}
 	return l, nil
 }
 
@@ -259,7 +283,24 @@ func Train(lists []List, cfg TrainConfig) (*Model, error) {
 		}
 		bestModel.Ensemble = append(bestModel.Ensemble, mi.Member)
 	}
+	bestModel.ExcerptRecall = excerptRecall(lists)
 	return bestModel, nil
+}
+
+// excerptRecall measures, over lists whose answers were known, the share
+// of answer-bearing passages whose excerpts kept the answer; nil when
+// nothing was measured.
+func excerptRecall(lists []List) []float64 {
+	var n [4]int
+	for i := range lists {
+		for k, v := range lists[i].excerpts {
+			n[k] += v
+		}
+	}
+	if n[0] == 0 || n[2] == 0 {
+		return nil
+	}
+	return []float64{round4(float64(n[1]) / float64(n[0])), round4(float64(n[3]) / float64(n[2]))}
 }
 
 func (m *Model) clone() *Model {

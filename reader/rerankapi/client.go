@@ -185,5 +185,10 @@ func (c *Client) Rerank(ctx context.Context, question string, cands []retriever.
 		cd.Rank = n + i + 1
 		out = append(out, cd)
 	}
+	// The first stage's probabilities no longer follow this order:
+	// packing must not weigh by them.
+	for i := range out {
+		out[i].Chance, out[i].ExcerptChances = 0, nil
+	}
 	return out, nil
 }

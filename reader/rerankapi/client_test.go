@@ -68,7 +68,7 @@ func cands(texts ...string) []retriever.Candidate {
 	var out []retriever.Candidate
 	for i, t := range texts {
 		out = append(out, retriever.Candidate{Passage: corpus.Passage{ID: string(rune('a' + i)), Text: t}, Rank: i + 1, Score: float64(10 - i),
-			Sources: []retriever.Source{{Retriever: "rerank", Rank: i + 1}}})
+			Sources: []retriever.Source{{Retriever: "rerank", Rank: i + 1}}, Chance: 0.5 / float64(i+1)})
 	}
 	return out
 }
@@ -96,8 +96,14 @@ func TestRerankBothShapes(t *testing.T) {
 			if ids != "bcad" || out[0].Rank != 1 || out[3].Rank != 4 || out[0].Sources[len(out[0].Sources)-1].Retriever != rerankapi.Source {
 				t.Fatalf("order %s, %+v", ids, out[0])
 			}
-			if in[0].Passage.ID != "a" || len(in[1].Sources) != 1 {
+			if in[0].Passage.ID != "a" || len(in[1].Sources) != 1 || in[0].Chance != 0.5 {
 				t.Fatal("the input list was modified")
+			}
+			// The first stage's probabilities no longer match the order.
+			for _, cd := range out {
+				if cd.Chance != 0 {
+					t.Fatalf("%s keeps the first stage's chance %v", cd.Passage.ID, cd.Chance)
+				}
 			}
 			if seen["authorization"] != "Bearer k" {
 				t.Fatalf("request %v", seen)
