@@ -190,7 +190,7 @@ func (r *Report) Markdown() string {
 		}
 		b.WriteString("\nTop-k: DPR's retrieval accuracy, the percentage of questions with a passage holding a normalized gold answer among the first k. Recall@N tok: the percentage whose context, packed greedily in ranked order into N tokens (cl100k_base), holds an answer. EM and F1 need an LM.\n\n")
 		if r.packs(reader.PolicyExcerpt) {
-			b.WriteString("Packing: whole passages while they fit, then the re-ranker's excerpts of the next ones (the excerpt policy, the default); rows without the re-ranker have no excerpts and pack whole passages as in the paper, and so does the row marked whole passages.\n\n")
+			b.WriteString("Packing: each of the best candidates whole, by one of the re-ranker's excerpts, or not at all, whichever mix holds the most of the re-ranker's probability in the budget (the excerpt policy, the default); rows without the re-ranker have no excerpts and pack whole passages as in the paper, and so does the row marked whole passages.\n\n")
 		}
 		r.readersMarkdown(&b)
 	}

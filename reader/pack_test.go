@@ -79,9 +79,10 @@ func TestPackPolicies(t *testing.T) {
 	}
 }
 
-// Excerpt packing gives whole passages while they fit, then each next
-// passage by the longest excerpt that fits, stopping at the first of
-// which none does, and tells which are excerpts.
+// Without a re-ranker's probabilities (an external stage reordered the
+// candidates), excerpt packing gives whole passages while they fit, then
+// each next passage by the longest excerpt that fits, stopping at the
+// first of which none does, and tells which are excerpts.
 func TestPackExcerpts(t *testing.T) {
 	tc := Estimate{}
 	long := "The first sentence says little. The second adds a bit more. " + strings.Repeat("Filler words go on here. ", 12)
