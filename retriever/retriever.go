@@ -38,7 +38,7 @@ type Candidate struct {
 	// Chance, when a re-ranker sets it, is its probability that this
 	// passage is the list's one holding the answer; ExcerptChances gives
 	// the same for each excerpt. Packing weighs room against them.
-	Chance         float64   `json:"-"`
+	Chance         float64   `json:"probability,omitempty"`
 	ExcerptChances []float64 `json:"-"`
 }
 

@@ -214,7 +214,7 @@ function renderEvidence(a) {
       el('div', { class: 'head' },
         el('span', { class: 'num' }, '[' + p.n + ']'),
         el('span', { class: 'title' }, p.passage.title || '(untitled)'),
-        el('span', { class: 'meta' }, (p.passage.source || p.passage.doc_id) + ' · ' + sources(p) + ' · ' + p.tokens + ' tokens' + (p.excerpted ? ' · excerpt' : ''))),
+        el('span', { class: 'meta' }, (p.passage.source || p.passage.doc_id) + ' · ' + sources(p) + ' · ' + p.tokens + ' tokens' + (p.probability ? ' · p ' + p.probability.toFixed(2) : '') + (p.excerpted ? ' · excerpt' : ''))),
       el('p', { class: 'text' }, highlight(p.passage.text, terms, span)),
       passageVotes(a, p.passage.id)));
   }
