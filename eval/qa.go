@@ -212,22 +212,25 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		idx[c.Passage.ID] = i
 	}
 	var lmPacking reader.Packing
-	for _, b := range budgets {
+	o.inBudget, o.packed = make([]bool, len(budgets)), make([]int, len(budgets))
+	// The budgets share one question's token counts; the largest packs
+	// first, timed before any count is remembered.
+	tc := &memoTokens{TokenCounter: r.Tokens, n: map[string]int{}}
+	for bi := len(budgets) - 1; bi >= 0; bi-- {
+		b := budgets[bi]
 		t := time.Now()
-		p := reader.Pack(cands, b, r.Tokens, r.Policy)
-		if b == budgets[len(budgets)-1] {
+		p := reader.Pack(cands, b, tc, r.Policy)
+		if bi == len(budgets)-1 {
 			o.stages["pack"] = ms(time.Since(t))
 		}
-		hit := false
 		for _, pk := range p.Packed {
 			// An excerpt holds the answer only if its own text does.
 			if has[idx[pk.Passage.ID]] && (!pk.Excerpted || m.Match(pk.Passage.Text)) {
-				hit = true
+				o.inBudget[bi] = true
 				break
 			}
 		}
-		o.inBudget = append(o.inBudget, hit)
-		o.packed = append(o.packed, len(p.Packed))
+		o.packed[bi] = len(p.Packed)
 		if b == r.LMBudget {
 			lmPacking = p
 		}
@@ -410,3 +413,19 @@ func (r *QAResult) SubsetNames() []string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// memoTokens remembers the counts of one question's passages and
+// excerpts, which packing at every budget counts again.
+type memoTokens struct {
+	reader.TokenCounter
+	n map[string]int
+}
+
+func (m *memoTokens) Count(s string) int {
+	if n, ok := m.n[s]; ok {
+		return n
+	}
+	n := m.TokenCounter.Count(s)
+	m.n[s] = n
+	return n
+}
