@@ -121,8 +121,8 @@ func fillWhole(out Packing, rest []retriever.Candidate, tc TokenCounter) Packing
 func assemble(cands []retriever.Candidate, opts [][]option, chosen []int, budget int, tc TokenCounter) Packing {
 	out := Packing{Budget: budget}
 	for i, c := range cands {
-		if i >= len(chosen) || chosen[i] < 0 {
-			if i < len(opts) && opts[i][0].tokens > budget {
+		if chosen[i] < 0 {
+			if opts[i][0].tokens > budget {
 				out.Oversized++
 			}
 			out.Left = append(out.Left, c)

@@ -9,10 +9,20 @@ import (
 // excerptWidth is how many sentences the longer excerpt keeps.
 const excerptWidth = 2
 
-// defaultExcerptRecall stands in for a model trained without answers
-// (on relevant passage IDs), which could not measure its own: the shipped
+// defaultExcerptRecall stands in for a model file that carries no measure
+// of its own (older, or trained where no answers were known): the shipped
 // model's measure on the QA-mix train split.
 var defaultExcerptRecall = []float64{0.73, 0.59}
+
+// excerptKind is 0 for excerpt k of n when it is the two-sentence one
+// (first of two), else 1 (the single sentence): the index into a model's
+// ExcerptRecall.
+func excerptKind(k, n int) int {
+	if k == 0 && n == 2 {
+		return 0
+	}
+	return 1
+}
 
 // chances sets each candidate's probability of being the list's answer
 // passage, the softmax of the scores the model was trained through, and
@@ -35,11 +45,7 @@ func (m *Model) chances(cands []retriever.Candidate) {
 		c.Chance = math.Exp(c.Score-top) / z
 		c.ExcerptChances = nil
 		for k := range c.Excerpts {
-			r := rec[1]
-			if k == 0 && len(c.Excerpts) == 2 {
-				r = rec[0]
-			}
-			c.ExcerptChances = append(c.ExcerptChances, c.Chance*r)
+			c.ExcerptChances = append(c.ExcerptChances, c.Chance*rec[excerptKind(k, len(c.Excerpts))])
 		}
 	}
 }

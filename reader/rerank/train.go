@@ -121,10 +121,7 @@ func buildList(ctx context.Context, cache *Reranker, stats func(string) (Stats, 
 			}
 			ex := excerpts(q, docs[i])
 			for k, x := range ex {
-				slot := 2 // the single sentence, always last
-				if k == 0 && len(ex) == 2 {
-					slot = 0
-				}
+				slot := 2 * excerptKind(k, len(ex))
 				l.excerpts[slot]++
 				if e.Holds(x) {
 					l.excerpts[slot+1]++
