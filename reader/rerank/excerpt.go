@@ -2,6 +2,9 @@ package rerank
 
 import (
 	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shoulders-qa/shoulders/retriever"
 )
@@ -12,7 +15,7 @@ const excerptWidth = 2
 // defaultExcerptRecall stands in for a model file that carries no measure
 // of its own (older, or trained where no answers were known): the shipped
 // model's measure on the QA-mix train split.
-var defaultExcerptRecall = []float64{0.73, 0.59}
+var defaultExcerptRecall = []float64{0.74, 0.60}
 
 // excerptKind is 0 for excerpt k of n when it is the two-sentence one
 // (first of two), else 1 (the single sentence): the index into a model's
@@ -50,6 +53,41 @@ func (m *Model) chances(cands []retriever.Candidate) {
 	}
 }
 
+// materialBonus is what a sentence offering material of the asked type
+// (a year for "when", a number for "how many", a name for "who" and
+// "where") gains, as a share of the question's weight: on the QA-mix
+// train split it raised how often the chosen sentence of an answer-bearing
+// passage holds the answer from 59.7 to 61.0% (SQuAD) and 56.2 to 60.6%
+// (NQ).
+const materialBonus = 0.3
+
+// withMaterial returns the best sentence once those offering material of
+// the asked type get materialBonus; bi is the best without it. Only bi
+// and the sentences the bonus could lift past it are scanned.
+func (q *query) withMaterial(d *doc, tw []float64, bi int) int {
+	if q.qtype != qWhen && q.qtype != qHowMany && q.qtype != qWho && q.qtype != qWhere {
+		return bi
+	}
+	// When the best offers material, no other can pass it.
+	if hasMaterial(d.sentence(bi), q.qtype, q.words) {
+		return bi
+	}
+	bonus, best, out := materialBonus*q.lidfSum, tw[bi], bi
+	top := best
+	for i, v := range tw {
+		if i == bi || v <= 0 || v+bonus <= best {
+			continue
+		}
+		if hasMaterial(d.sentence(i), q.qtype, q.words) {
+			v += bonus
+		}
+		if v > top {
+			top, out = v, i
+		}
+	}
+	return out
+}
+
 // excerpts returns the parts of d that best answer q, longest first: its
 // best sentence by the question terms it holds (WordNet relatives count,
 // and the title's terms stand in for the sentence's pronouns) with the
@@ -62,18 +100,19 @@ func excerpts(q *query, d *doc) []string {
 		return nil
 	}
 	title := q.mask(d.title)
-	w := make([]float64, n)
+	w, tw := make([]float64, n), make([]float64, n)
 	best, bi := 0.0, -1
 	for i, s := range d.sentences {
 		m := q.softMask(s)
-		w[i] = q.weight(m, q.lidf)
-		if v := q.weight(m|title, q.lidf); v > best {
-			best, bi = v, i
+		w[i], tw[i] = q.weight(m, q.lidf), q.weight(m|title, q.lidf)
+		if tw[i] > best {
+			best, bi = tw[i], i
 		}
 	}
 	if bi < 0 {
 		return nil
 	}
+	bi = q.withMaterial(d, tw, bi)
 	var out []string
 	if n > excerptWidth {
 		lo, hi := bi, bi
@@ -95,3 +134,45 @@ func excerpts(q *query, d *doc) []string {
 	}
 	return append(out, d.sentence(bi))
 }
+
+// hasMaterial says whether a sentence offers, beyond the question's own
+// words, what a question of type qtype asks for: the first such word
+// ends the scan, and words are not built, for the re-ranker's time.
+func hasMaterial(raw string, qtype int, qwords map[string]bool) bool {
+	first := true
+	for len(raw) > 0 {
+		i := strings.IndexFunc(raw, func(r rune) bool { return !isSep(r) })
+		if i < 0 {
+			return false
+		}
+		raw = raw[i:]
+		j := strings.IndexFunc(raw, isSep)
+		if j < 0 {
+			j = len(raw)
+		}
+		w := strings.Trim(raw[:j], ".!?'’")
+		raw = raw[j:]
+		if w == "" {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(w)
+		isFirst := first
+		first = false
+		var on bool
+		switch qtype {
+		case qWhen:
+			on = len(w) == 4 && allDigits(w) && (w[0] == '1' || w[0] == '2')
+		case qHowMany:
+			on = unicode.IsDigit(r)
+		default:
+			on = unicode.IsUpper(r) && !isFirst
+		}
+		if on && !qwords[strings.ToLower(w)] {
+			return true
+		}
+	}
+	return false
+}
+
+// isSep splits words as sentenceCues does.
+func isSep(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()\"“”[]", r) }
