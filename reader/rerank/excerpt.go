@@ -3,8 +3,6 @@ package rerank
 import (
 	"math"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/shoulders-qa/shoulders/retriever"
 )
@@ -155,17 +153,16 @@ func hasMaterial(raw string, qtype int, qwords map[string]bool) bool {
 		if w == "" {
 			continue
 		}
-		r, _ := utf8.DecodeRuneInString(w)
-		isFirst := first
+		k := materialKind(w, first)
 		first = false
 		var on bool
 		switch qtype {
 		case qWhen:
-			on = len(w) == 4 && allDigits(w) && (w[0] == '1' || w[0] == '2')
+			on = k == kindYear
 		case qHowMany:
-			on = unicode.IsDigit(r)
+			on = k == kindYear || k == kindNumber
 		default:
-			on = unicode.IsUpper(r) && !isFirst
+			on = k == kindName
 		}
 		if on && !qwords[strings.ToLower(w)] {
 			return true
@@ -173,6 +170,3 @@ func hasMaterial(raw string, qtype int, qwords map[string]bool) bool {
 	}
 	return false
 }
-
-// isSep splits words as sentenceCues does.
-func isSep(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()\"“”[]", r) }

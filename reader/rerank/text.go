@@ -3,6 +3,7 @@ package rerank
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
@@ -95,24 +96,46 @@ type cues struct {
 
 func sentenceCues(raw string, qwords map[string]bool) cues {
 	var c cues
-	fields := strings.FieldsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()\"“”[]", r) })
-	for i, f := range fields {
+	for i, f := range strings.FieldsFunc(raw, isSep) {
 		w := strings.Trim(f, ".!?'’")
 		if w == "" || qwords[strings.ToLower(w)] {
 			continue
 		}
-		r := []rune(w)
-		switch {
-		case len(r) == 4 && allDigits(w) && (w[0] == '1' || w[0] == '2'):
+		switch materialKind(w, i == 0) {
+		case kindYear:
 			c.years++
-		case unicode.IsDigit(r[0]):
+		case kindNumber:
 			c.numbers++
-		case unicode.IsUpper(r[0]) && i > 0:
+		case kindName:
 			c.names++
 		}
 	}
 	return c
 }
+
+// What a word offers as answer material.
+const (
+	kindNone = iota
+	kindYear
+	kindNumber
+	kindName // capitalized, and not the sentence's first word
+)
+
+func materialKind(w string, first bool) int {
+	r, _ := utf8.DecodeRuneInString(w)
+	switch {
+	case len(w) == 4 && allDigits(w) && (w[0] == '1' || w[0] == '2'):
+		return kindYear
+	case unicode.IsDigit(r):
+		return kindNumber
+	case unicode.IsUpper(r) && !first:
+		return kindName
+	}
+	return kindNone
+}
+
+// isSep separates the words of a sentence.
+func isSep(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:()\"“”[]", r) }
 
 func allDigits(s string) bool {
 	for _, r := range s {
