@@ -1,0 +1,93 @@
+package index
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/internal/testenv"
+)
+
+// reference is what the index's own English analyzer makes of text.
+func reference(text string) ([]string, []int) {
+	var terms []string
+	var starts []int
+	for _, t := range english().Analyze([]byte(text)) {
+		terms = append(terms, string(t.Term))
+		starts = append(starts, t.Start)
+	}
+	return terms, starts
+}
+
+// readGz decodes each JSON value of a gzip file (one document, or one per
+// line) into fn.
+func readGz(t *testing.T, path string, fn func(*json.Decoder) error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fn(json.NewDecoder(bufio.NewReader(zr))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The re-ranker's terms, stemmed through a cache, must be the index's
+// exactly: a term that differs is a question word that no longer matches.
+func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
+	texts := []string{
+		"Luther's wife Katharina's ring", "U.S. troops in 1,000.5 km²", "naïve café résumé", "東京タワー is 333 m",
+		"don't won't it's", "e-mail x-ray co-operate", "TNF-α and IL-6 levels", "🙂 emoji and $5", "",
+	}
+	data := testenv.SharedData(t)
+	readGz(t, filepath.Join(data, "squad", "dev-v1.1.json.gz"), func(d *json.Decoder) error {
+		var f struct {
+			Data []struct {
+				Paragraphs []struct {
+					Context string `json:"context"`
+				} `json:"paragraphs"`
+			} `json:"data"`
+		}
+		if err := d.Decode(&f); err != nil {
+			return err
+		}
+		for _, a := range f.Data {
+			for _, p := range a.Paragraphs {
+				texts = append(texts, p.Context)
+			}
+		}
+		return nil
+	})
+	readGz(t, filepath.Join(data, "scifact", "corpus.jsonl.gz"), func(d *json.Decoder) error {
+		for d.More() {
+			var doc struct{ Title, Text string }
+			if err := d.Decode(&doc); err != nil {
+				return err
+			}
+			texts = append(texts, doc.Title, doc.Text)
+		}
+		return nil
+	})
+	if len(texts) < 10000 {
+		t.Fatalf("only %d texts read", len(texts))
+	}
+	// Twice: the first pass fills the stem cache, the second reads it.
+	for pass := 0; pass < 2; pass++ {
+		for _, text := range texts {
+			terms, starts := TermsAt(text)
+			want, wantStarts := reference(text)
+			if !slices.Equal(terms, want) || !slices.Equal(starts, wantStarts) {
+				t.Fatalf("pass %d: %q\nterms %q\nindex %q", pass, text, terms, want)
+			}
+		}
+	}
+}
