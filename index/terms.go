@@ -16,8 +16,9 @@ var (
 	analyzerOnce sync.Once
 	analyzer     analysis.Analyzer
 	// unstemmed is the English analyzer without its last filter, the
-	// Porter stemmer, whose stems stemmed caches.
+	// Porter stemmer, whose stems stem caches; filters are its filters.
 	unstemmed analysis.Analyzer
+	filters   []analysis.TokenFilter
 )
 
 // Terms analyzes text exactly as the BM25 index does (English analyzer:
@@ -32,7 +33,15 @@ func Terms(text string) []string {
 // in text, so that one pass can be split among sentences.
 func TermsAt(text string) (terms []string, starts []int) {
 	english()
-	toks := unstemmed.Analyze([]byte(text))
+	b := []byte(text)
+	toks, simple := simpleTokens(b)
+	if simple {
+		for _, f := range filters {
+			toks = f.Filter(toks)
+		}
+	} else {
+		toks = unstemmed.Analyze(b)
+	}
 	terms, starts = make([]string, len(toks)), make([]int, len(toks))
 	for i, t := range toks {
 		terms[i], starts[i] = stem(t.Term), t.Start
@@ -54,7 +63,6 @@ func english() analysis.Analyzer {
 		if err != nil {
 			panic(err)
 		}
-		var filters []analysis.TokenFilter
 		for _, name := range []string{en.PossessiveName, lowercase.Name, en.StopName} {
 			f, err := cache.TokenFilterNamed(name)
 			if err != nil {

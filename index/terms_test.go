@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,8 +78,48 @@ func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
 		}
 		return nil
 	})
-	if len(texts) < 10000 {
+	readGz(t, filepath.Join(data, "nq", "nq-open-oracle.jsonl.gz"), func(d *json.Decoder) error {
+		for d.More() {
+			var q struct {
+				Question string
+				Ctxs     []struct{ Title, Text string }
+			}
+			if err := d.Decode(&q); err != nil {
+				return err
+			}
+			texts = append(texts, q.Question)
+			for _, c := range q.Ctxs {
+				texts = append(texts, c.Title, c.Text)
+			}
+		}
+		return nil
+	})
+	if len(texts) < 15000 {
 		t.Fatalf("only %d texts read", len(texts))
+	}
+	// Random text over the characters split without Bleve, and a few that
+	// send text to it.
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("aZz09_.,;:'\"-!? \n\r\t’‘–—“”…°£€−×•\u00a0sS")
+	for i := 0; i < 50000; i++ {
+		r := make([]rune, rng.IntN(24))
+		for k := range r {
+			r[k] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if i%10 == 0 && len(r) > 0 {
+			r[rng.IntN(len(r))] = []rune("é·ß大\u00ad")[rng.IntN(5)]
+		}
+		texts = append(texts, string(r))
+	}
+	simple := 0
+	for _, text := range texts {
+		if _, ok := simpleTokens([]byte(text)); ok {
+			simple++
+		}
+	}
+	// Most text must take the fast path, or this test checks little of it.
+	if simple < len(texts)*3/4 {
+		t.Fatalf("%d of %d texts split without Bleve", simple, len(texts))
 	}
 	// Twice: the first pass fills the stem cache, the second reads it.
 	for pass := 0; pass < 2; pass++ {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
@@ -228,6 +230,49 @@ func BenchmarkRerank100(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		r := &Reranker{Model: m, Lexicon: lex}
 		if _, err := r.Rerank(context.Background(), "c", fixedStats{}, "When did the Thames flood London?", cands); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRerank100Real times re-ranking 100 real passages for a real
+// question on one core, passages analyzed afresh each time (word stems stay
+// cached after the first round, as in a running server): NQ's gold
+// passages, 100 words of Wikipedia each as in DPR's passage collection, or
+// with SHOULDERS_BENCH_PASSAGES=squad the first SQuAD dev paragraphs
+// (longer: 120 words on average, up to 700).
+func BenchmarkRerank100Real(b *testing.B) {
+	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cands []retriever.Candidate
+	errFull := errors.New("full")
+	path, format, question := filepath.Join(testenv.SharedData(b), "nq", "nq-open-oracle.jsonl.gz"), corpus.NQ, "who sang the theme song for the tv show friends"
+	if os.Getenv("SHOULDERS_BENCH_PASSAGES") == "squad" {
+		path, format, question = filepath.Join(testenv.SharedData(b), "squad", "dev-v1.1.json.gz"), corpus.SQuAD, "Which NFL team represented the AFC at Super Bowl 50?"
+	}
+	_, err = corpus.ReadFile(context.Background(), path, format,
+		func(d corpus.Document) error {
+			n := len(cands)
+			cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: d.ID, DocID: d.ID, Title: d.Title, Text: d.Text},
+				Rank: n + 1, Score: float64(100 - n), Sources: []retriever.Source{{Retriever: "bm25", Rank: n + 1, Score: float64(100 - n)}}})
+			if len(cands) == 100 {
+				return errFull
+			}
+			return nil
+		})
+	if !errors.Is(err, errFull) {
+		b.Fatalf("reading %s: %v (%d passages)", path, err, len(cands))
+	}
+	lex, err := WordNet()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := &Reranker{Model: m, Lexicon: lex}
+		if _, err := r.Rerank(context.Background(), "c", fixedStats{}, question, cands); err != nil {
 			b.Fatal(err)
 		}
 	}
