@@ -64,57 +64,62 @@ func joins(prev, mid, next uint8) bool {
 	return false
 }
 
+// classAt is the class and byte size of the character at text[i], and
+// false for a character not classed here.
+func classAt(text []byte, i int) (uint8, int, bool) {
+	if b := text[i]; b < utf8.RuneSelf {
+		return asciiClass[b], 1, true
+	}
+	r, size := utf8.DecodeRune(text[i:])
+	c, ok := wordClass(r)
+	return c, size, ok
+}
+
+func inWord(c uint8) bool { return c == wbLetter || c == wbDigit || c == wbJoin }
+
 // simpleTokens splits text into words as Bleve's unicode tokenizer does,
 // or returns false when text holds a character not classed here.
 func simpleTokens(text []byte) (analysis.TokenStream, bool) {
-	n := len(text)
-	classes := make([]uint8, 0, n)
-	offsets := make([]int, 0, n) // byte offset of each character
-	words := 0
-	for i := 0; i < n; {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRune(text[i:])
-		}
-		c, ok := wordClass(r)
+	// A first pass checks every character and bounds the words.
+	words, prev := 0, uint8(wbOther)
+	for i := 0; i < len(text); {
+		c, size, ok := classAt(text, i)
 		if !ok {
 			return nil, false
 		}
-		if c == wbLetter || c == wbDigit || c == wbJoin {
-			if p := len(classes); p == 0 || classes[p-1] == wbOther || classes[p-1] > wbJoin {
-				words++ // a bound on the words, to allocate once
-			}
+		if inWord(c) && !inWord(prev) {
+			words++
 		}
-		classes = append(classes, c)
-		offsets = append(offsets, i)
+		prev = c
 		i += size
 	}
-	offsets = append(offsets, n)
 	slab := make([]analysis.Token, 0, words)
 	out := make(analysis.TokenStream, 0, words)
-	for i := 0; i < len(classes); {
-		c := classes[i]
-		if c != wbLetter && c != wbDigit && c != wbJoin {
-			i++
+	for i := 0; i < len(text); {
+		c, size, _ := classAt(text, i)
+		if !inWord(c) {
+			i += size
 			continue
 		}
 		// The longest word starting here: letters, digits and joiners
 		// run on; a middle character joins only between two letters or
 		// two digits, as the UAX #29 rules WB6, WB7, WB11 and WB12 say.
-		j := i + 1
-		for j < len(classes) {
-			switch d := classes[j]; {
-			case d == wbLetter || d == wbDigit || d == wbJoin:
-				j++
+		j, last := i+size, c
+		for j < len(text) {
+			d, dsize, _ := classAt(text, j)
+			if inWord(d) {
+				j, last = j+dsize, d
 				continue
-			case j+1 < len(classes) && joins(classes[j-1], d, classes[j+1]):
-				j += 2
-				continue
+			}
+			if j+dsize < len(text) {
+				if e, esize, _ := classAt(text, j+dsize); joins(last, d, e) {
+					j, last = j+dsize+esize, e
+					continue
+				}
 			}
 			break
 		}
-		slab = append(slab, analysis.Token{Term: text[offsets[i]:offsets[j]], Start: offsets[i], End: offsets[j],
-			Position: len(out) + 1, Type: analysis.AlphaNumeric})
+		slab = append(slab, analysis.Token{Term: text[i:j], Start: i, End: j, Position: len(out) + 1, Type: analysis.AlphaNumeric})
 		out = append(out, &slab[len(slab)-1])
 		i = j
 	}

@@ -83,22 +83,35 @@ func (q *query) local(docs []*doc) {
 	q.n = len(docs)
 	q.lidf, q.lidfSum, q.tidf = map[string]float64{}, 0, map[string]float64{}
 	q.titles, q.soft, q.near = map[string]int{}, map[string]uint64{}, map[string][]string{}
-	vocab := map[string]bool{}
-	for _, d := range docs {
-		for t := range d.tf {
-			vocab[t] = true
-		}
-	}
+	// Relatives count where some candidate holds them. Looking each up
+	// costs less than gathering the list's whole vocabulary.
+	absent := map[string]bool{}
+	var long []string
 	for _, t := range q.terms {
 		for _, r := range q.lex.Related(t) {
-			if vocab[r] {
+			if _, ok := q.soft[r]; ok {
 				q.soft[r] |= q.bit[t]
+			} else if !absent[r] {
+				if inAny(docs, r) {
+					q.soft[r] = q.bit[t]
+				} else {
+					absent[r] = true
+				}
 			}
 		}
 		if len(t) >= 5 {
-			for v := range vocab {
-				if v != t && withinOneEdit(t, v) {
-					q.near[t] = append(q.near[t], v)
+			long = append(long, t)
+		}
+	}
+	if len(long) > 0 {
+		seen := map[[2]string]bool{}
+		for _, d := range docs {
+			for v := range d.tf {
+				for _, t := range long {
+					if v != t && withinOneEdit(t, v) && !seen[[2]string{t, v}] {
+						seen[[2]string{t, v}] = true
+						q.near[t] = append(q.near[t], v)
+					}
 				}
 			}
 		}
@@ -137,6 +150,16 @@ func (q *query) local(docs []*doc) {
 		q.lidfSum += q.lidf[t]
 		q.tidf[t] = idf(tdf[i])
 	}
+}
+
+// inAny says whether a term occurs in any of docs.
+func inAny(docs []*doc, t string) bool {
+	for _, d := range docs {
+		if d.tf[t] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mask is the set of question terms among ts.
