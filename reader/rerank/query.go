@@ -108,6 +108,9 @@ func (q *query) local(docs []*doc) {
 		for _, d := range docs {
 			for v := range d.tf {
 				for _, t := range long {
+					if l := len(v) - len(t); l > 1 || l < -1 {
+						continue // the common case, decided without a call
+					}
 					if v != t && withinOneEdit(t, v) && !seen[[2]string{t, v}] {
 						seen[[2]string{t, v}] = true
 						q.near[t] = append(q.near[t], v)
@@ -122,8 +125,16 @@ func (q *query) local(docs []*doc) {
 	for _, d := range docs {
 		q.titles[d.titleRaw]++
 		var m, tm uint64
-		for t := range d.tf {
-			m |= q.bit[t] | q.soft[t]
+		// The question's terms and relatives are fewer than the passage's.
+		for _, t := range q.terms {
+			if d.tf[t] > 0 {
+				m |= q.bit[t]
+			}
+		}
+		for r, b := range q.soft {
+			if d.tf[r] > 0 {
+				m |= b
+			}
 		}
 		for t := range d.titleSet {
 			tm |= q.bit[t]
