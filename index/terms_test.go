@@ -132,3 +132,18 @@ func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTerms holds the re-ranker's terms to the index analyzer's on any
+// text, whichever way it is split into words.
+func FuzzTerms(f *testing.F) {
+	for _, s := range []string{"it's U.S. 1,000.5", "a_b:c d'e 1'000 x.", "‘quoted’ – “dash” …", "naïve", "\x00\xff", ":;,.'_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		terms, starts := TermsAt(text)
+		want, wantStarts := reference(text)
+		if !slices.Equal(terms, want) || !slices.Equal(starts, wantStarts) {
+			t.Fatalf("%q: terms %q at %v, index %q at %v", text, terms, starts, want, wantStarts)
+		}
+	})
+}
