@@ -206,64 +206,58 @@ func (fixedStats) DocFreqs(_ context.Context, terms []string) (map[string]uint64
 	return out, 1000, nil
 }
 
-// BenchmarkRerank100 times re-ranking 100 candidates of 100 words on one
+// BenchmarkRerank100 times re-ranking 100 candidates of 72 words on one
 // core, passages analyzed afresh each time (a cold cache).
 func BenchmarkRerank100(b *testing.B) {
-	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
-	if err != nil {
-		b.Fatal(err)
-	}
 	var cands []retriever.Candidate
 	for i := 0; i < 100; i++ {
 		var t strings.Builder
 		for s := 0; s < 6; s++ {
 			fmt.Fprintf(&t, "Sentence %d of passage %d mentions the river Thames and London in %d. ", s, i, 1900+i)
 		}
-		cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: fmt.Sprint(i), Title: "London", Text: t.String()},
-			Rank: i + 1, Score: float64(100 - i), Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: float64(100 - i)}}})
+		cands = append(cands, benchCandidate(i, corpus.Passage{ID: fmt.Sprint(i), Title: "London", Text: t.String()}))
 	}
-	lex, err := WordNet()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		r := &Reranker{Model: m, Lexicon: lex}
-		if _, err := r.Rerank(context.Background(), "c", fixedStats{}, "When did the Thames flood London?", cands); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRerank(b, "When did the Thames flood London?", cands)
 }
 
 // BenchmarkRerank100Real times re-ranking 100 real passages for a real
 // question on one core, passages analyzed afresh each time (word stems stay
-// cached after the first round, as in a running server): NQ's gold
-// passages, 100 words of Wikipedia each as in DPR's passage collection, or
-// with SHOULDERS_BENCH_PASSAGES=squad the first SQuAD dev paragraphs
-// (longer: 120 words on average, up to 700).
+// cached after the first round, as in a running server): the first NQ
+// gold passages, Wikipedia cut as in DPR's collection (79 words on
+// average), or with SHOULDERS_BENCH_PASSAGES=squad the first SQuAD dev
+// paragraphs (115 words on average, up to 337).
 func BenchmarkRerank100Real(b *testing.B) {
-	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
-	if err != nil {
-		b.Fatal(err)
-	}
 	var cands []retriever.Candidate
 	errFull := errors.New("full")
 	path, format, question := filepath.Join(testenv.SharedData(b), "nq", "nq-open-oracle.jsonl.gz"), corpus.NQ, "who sang the theme song for the tv show friends"
 	if os.Getenv("SHOULDERS_BENCH_PASSAGES") == "squad" {
 		path, format, question = filepath.Join(testenv.SharedData(b), "squad", "dev-v1.1.json.gz"), corpus.SQuAD, "Which NFL team represented the AFC at Super Bowl 50?"
 	}
-	_, err = corpus.ReadFile(context.Background(), path, format,
-		func(d corpus.Document) error {
-			n := len(cands)
-			cands = append(cands, retriever.Candidate{Passage: corpus.Passage{ID: d.ID, DocID: d.ID, Title: d.Title, Text: d.Text},
-				Rank: n + 1, Score: float64(100 - n), Sources: []retriever.Source{{Retriever: "bm25", Rank: n + 1, Score: float64(100 - n)}}})
-			if len(cands) == 100 {
-				return errFull
-			}
-			return nil
-		})
+	_, err := corpus.ReadFile(context.Background(), path, format, func(d corpus.Document) error {
+		cands = append(cands, benchCandidate(len(cands), corpus.Passage{ID: d.ID, DocID: d.ID, Title: d.Title, Text: d.Text}))
+		if len(cands) == 100 {
+			return errFull
+		}
+		return nil
+	})
 	if !errors.Is(err, errFull) {
 		b.Fatalf("reading %s: %v (%d passages)", path, err, len(cands))
+	}
+	benchRerank(b, question, cands)
+}
+
+// benchCandidate is p as BM25's candidate at 0-based rank i.
+func benchCandidate(i int, p corpus.Passage) retriever.Candidate {
+	return retriever.Candidate{Passage: p, Rank: i + 1, Score: float64(100 - i),
+		Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: float64(100 - i)}}}
+}
+
+// benchRerank times the shipped model re-ranking cands for question, with
+// a fresh passage cache each time.
+func benchRerank(b *testing.B, question string, cands []retriever.Candidate) {
+	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
+	if err != nil {
+		b.Fatal(err)
 	}
 	lex, err := WordNet()
 	if err != nil {
