@@ -1,15 +1,13 @@
 package index
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
+	"context"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/internal/testenv"
 )
 
@@ -24,24 +22,6 @@ func reference(text string) ([]string, []int) {
 	return terms, starts
 }
 
-// readGz decodes each JSON value of a gzip file (one document, or one per
-// line) into fn.
-func readGz(t *testing.T, path string, fn func(*json.Decoder) error) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fn(json.NewDecoder(bufio.NewReader(zr))); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The re-ranker's terms, stemmed through a cache, must be the index's
 // exactly: a term that differs is a question word that no longer matches.
 func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
@@ -50,51 +30,22 @@ func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
 		"don't won't it's", "e-mail x-ray co-operate", "TNF-α and IL-6 levels", "🙂 emoji and $5", "",
 	}
 	data := testenv.SharedData(t)
-	readGz(t, filepath.Join(data, "squad", "dev-v1.1.json.gz"), func(d *json.Decoder) error {
-		var f struct {
-			Data []struct {
-				Paragraphs []struct {
-					Context string `json:"context"`
-				} `json:"paragraphs"`
-			} `json:"data"`
+	for _, f := range []struct {
+		path   string
+		format corpus.Format
+	}{
+		{filepath.Join(data, "squad", "dev-v1.1.json.gz"), corpus.SQuAD},
+		{filepath.Join(data, "scifact", "corpus.jsonl.gz"), corpus.BEIR},
+		{filepath.Join(data, "nq", "nq-open-oracle.jsonl.gz"), corpus.NQ},
+	} {
+		if _, err := corpus.ReadFile(context.Background(), f.path, f.format, func(d corpus.Document) error {
+			texts = append(texts, d.Title, d.Text)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		if err := d.Decode(&f); err != nil {
-			return err
-		}
-		for _, a := range f.Data {
-			for _, p := range a.Paragraphs {
-				texts = append(texts, p.Context)
-			}
-		}
-		return nil
-	})
-	readGz(t, filepath.Join(data, "scifact", "corpus.jsonl.gz"), func(d *json.Decoder) error {
-		for d.More() {
-			var doc struct{ Title, Text string }
-			if err := d.Decode(&doc); err != nil {
-				return err
-			}
-			texts = append(texts, doc.Title, doc.Text)
-		}
-		return nil
-	})
-	readGz(t, filepath.Join(data, "nq", "nq-open-oracle.jsonl.gz"), func(d *json.Decoder) error {
-		for d.More() {
-			var q struct {
-				Question string
-				Ctxs     []struct{ Title, Text string }
-			}
-			if err := d.Decode(&q); err != nil {
-				return err
-			}
-			texts = append(texts, q.Question)
-			for _, c := range q.Ctxs {
-				texts = append(texts, c.Title, c.Text)
-			}
-		}
-		return nil
-	})
-	if len(texts) < 15000 {
+	}
+	if len(texts) < 19000 {
 		t.Fatalf("only %d texts read", len(texts))
 	}
 	// Random text over the characters split without Bleve, and a few that

@@ -36,12 +36,9 @@ var asciiClass = func() (c [utf8.RuneSelf]uint8) {
 	return c
 }()
 
-// wordClass is r's class, and false for a character whose class is not
-// known here.
-func wordClass(r rune) (uint8, bool) {
-	if r < utf8.RuneSelf {
-		return asciiClass[r], true
-	}
+// wideClass is the class of r, a character beyond ASCII, and false for
+// one whose class is not known here.
+func wideClass(r rune) (uint8, bool) {
 	switch r {
 	case '‘', '’':
 		return wbMidBoth, true
@@ -71,7 +68,7 @@ func classAt(text []byte, i int) (uint8, int, bool) {
 		return asciiClass[b], 1, true
 	}
 	r, size := utf8.DecodeRune(text[i:])
-	c, ok := wordClass(r)
+	c, ok := wideClass(r)
 	return c, size, ok
 }
 
