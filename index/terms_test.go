@@ -51,14 +51,14 @@ func TestTermsMatchTheIndexAnalyzer(t *testing.T) {
 	// Random text over the characters split without Bleve, and a few that
 	// send text to it.
 	rng := rand.New(rand.NewPCG(1, 2))
-	alphabet := []rune("aZz09_.,;:'\"-!? \n\r\t’‘–—“”…°£€−×•\u00a0sS")
+	alphabet := []rune("aZz09_.,;:'\"-!? \n\r\t’‘–—“”…°£€−×•\u00a0sSéÜłÿ÷")
 	for i := 0; i < 50000; i++ {
 		r := make([]rune, rng.IntN(24))
 		for k := range r {
 			r[k] = alphabet[rng.IntN(len(alphabet))]
 		}
 		if i%10 == 0 && len(r) > 0 {
-			r[rng.IntN(len(r))] = []rune("é·ß大\u00ad")[rng.IntN(5)]
+			r[rng.IntN(len(r))] = []rune("µ·ƀ大\u00ad")[rng.IntN(5)]
 		}
 		texts = append(texts, string(r))
 	}

@@ -9,7 +9,7 @@ import (
 // Bleve's tokenizer finds word boundaries with a state machine over all of
 // Unicode (UAX #29, Unicode 8.0), and was a third of the re-ranker's time.
 // Most English text uses a handful of characters whose word-break classes
-// are simple, so for text made only of those, words are split here by the
+// are simple (ASCII, accented Latin letters, common punctuation), so for text made only of those, words are split here by the
 // same rules; any other character sends the whole text to Bleve's
 // tokenizer. TestTermsMatchTheIndexAnalyzer holds the two to the same
 // output on real and random text.
@@ -39,6 +39,10 @@ var asciiClass = func() (c [utf8.RuneSelf]uint8) {
 // wideClass is the class of r, a character beyond ASCII, and false for
 // one whose class is not known here.
 func wideClass(r rune) (uint8, bool) {
+	// Latin-1 and Latin Extended-A letters (é, ü, ł), all ALetter.
+	if r >= 0xC0 && r <= 0x17F && r != 0xD7 && r != 0xF7 {
+		return wbLetter, true
+	}
 	switch r {
 	case '‘', '’':
 		return wbMidBoth, true
