@@ -12,13 +12,18 @@ import (
 	"github.com/blevesearch/go-porterstemmer"
 )
 
+// The English analyzer of the index runs, on each word, the possessive
+// filter ("Luther's" to "Luther"), lower case, the stop list and the
+// Porter stemmer. All but the first depend on the word alone, so the
+// re-ranker, which analyzes 100 passages per question, keeps their outcome
+// per word (see term) and applies them once per distinct word.
 var (
 	analyzerOnce sync.Once
 	analyzer     analysis.Analyzer
-	// unstemmed is the English analyzer without its last filter, the
-	// Porter stemmer, whose stems stem caches; filters are its filters.
-	unstemmed analysis.Analyzer
-	filters   []analysis.TokenFilter
+	// words is the analyzer up to its possessive filter; perWord are the
+	// filters after it, the stemmer aside.
+	words   analysis.Analyzer
+	perWord []analysis.TokenFilter
 )
 
 // Terms analyzes text exactly as the BM25 index does (English analyzer:
@@ -34,17 +39,16 @@ func Terms(text string) []string {
 func TermsAt(text string) (terms []string, starts []int) {
 	english()
 	b := []byte(text)
-	toks, simple := simpleTokens(b)
-	if simple {
-		for _, f := range filters {
-			toks = f.Filter(toks)
+	add := func(word []byte, start int) {
+		if s, ok := term(word); ok {
+			terms, starts = append(terms, s), append(starts, start)
 		}
-	} else {
-		toks = unstemmed.Analyze(b)
 	}
-	terms, starts = make([]string, len(toks)), make([]int, len(toks))
-	for i, t := range toks {
-		terms[i], starts[i] = stem(t.Term), t.Start
+	if simpleWords(b, func(start, end int) { add(withoutPossessive(b[start:end]), start) }) {
+		return terms, starts
+	}
+	for _, t := range words.Analyze(b) {
+		add(t.Term, t.Start)
 	}
 	return terms, starts
 }
@@ -58,7 +62,7 @@ func english() analysis.Analyzer {
 			panic(err) // the analyzer is compiled in; failure is a build defect
 		}
 		analyzer = a
-		// The same chain as en's analyzer, up to its stemmer.
+		// The same chain as en's analyzer, in the same order.
 		tok, err := cache.TokenizerNamed(unicode.Name)
 		if err != nil {
 			panic(err)
@@ -68,37 +72,49 @@ func english() analysis.Analyzer {
 			if err != nil {
 				panic(err)
 			}
-			filters = append(filters, f)
+			perWord = append(perWord, f)
 		}
-		unstemmed = &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: filters}
+		words = &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: perWord[:1]}
+		perWord = perWord[1:]
 	})
 	return analyzer
 }
 
-// The re-ranker analyzes 100 passages per question, and stemming each of
-// their words anew was an eighth of its time: words recur, so their stems
-// are kept, up to maxStems words.
-const maxStems = 1 << 18
+// maxWords bounds the words whose analysis is kept.
+const maxWords = 1 << 18
+
+// A result is a word's analysis: its term, or none for a stop word.
+type result struct {
+	term string
+	ok   bool
+}
 
 var (
-	stemsMu sync.RWMutex
-	stems   = map[string]string{}
+	wordsMu sync.RWMutex
+	known   = map[string]result{}
 )
 
-// stem is the Porter stem of a lower-cased word, as the English
-// analyzer's stemmer gives it.
-func stem(word []byte) string {
-	stemsMu.RLock()
-	s, ok := stems[string(word)]
-	stemsMu.RUnlock()
+// term is the index term of a word past the possessive filter (lower
+// case, Porter stem), and false for a stop word.
+func term(word []byte) (string, bool) {
+	wordsMu.RLock()
+	r, ok := known[string(word)]
+	wordsMu.RUnlock()
 	if ok {
-		return s
+		return r.term, r.ok
 	}
-	s = string(porterstemmer.StemWithoutLowerCasing(bytes.Runes(word)))
-	stemsMu.Lock()
-	if len(stems) < maxStems {
-		stems[string(word)] = s
+	key := string(word)
+	toks := analysis.TokenStream{&analysis.Token{Term: []byte(key)}}
+	for _, f := range perWord {
+		toks = f.Filter(toks)
 	}
-	stemsMu.Unlock()
-	return s
+	if len(toks) > 0 {
+		r = result{string(porterstemmer.StemWithoutLowerCasing(bytes.Runes(toks[0].Term))), true}
+	}
+	wordsMu.Lock()
+	if len(known) < maxWords {
+		known[key] = r
+	}
+	wordsMu.Unlock()
+	return r.term, r.ok
 }

@@ -2,8 +2,6 @@ package index
 
 import (
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2/analysis"
 )
 
 // Bleve's tokenizer finds word boundaries with a state machine over all of
@@ -78,24 +76,17 @@ func classAt(text []byte, i int) (uint8, int, bool) {
 
 func inWord(c uint8) bool { return c == wbLetter || c == wbDigit || c == wbJoin }
 
-// simpleTokens splits text into words as Bleve's unicode tokenizer does,
-// or returns false when text holds a character not classed here.
-func simpleTokens(text []byte) (analysis.TokenStream, bool) {
-	// A first pass checks every character and bounds the words.
-	words, prev := 0, uint8(wbOther)
+// simpleWords calls emit with the start and end of each word of text, in
+// order, as Bleve's unicode tokenizer splits them, or returns false, having
+// called nothing, when text holds a character not classed here.
+func simpleWords(text []byte, emit func(start, end int)) bool {
 	for i := 0; i < len(text); {
-		c, size, ok := classAt(text, i)
+		_, size, ok := classAt(text, i)
 		if !ok {
-			return nil, false
+			return false
 		}
-		if inWord(c) && !inWord(prev) {
-			words++
-		}
-		prev = c
 		i += size
 	}
-	slab := make([]analysis.Token, 0, words)
-	out := make(analysis.TokenStream, 0, words)
 	for i := 0; i < len(text); {
 		c, size, _ := classAt(text, i)
 		if !inWord(c) {
@@ -120,9 +111,22 @@ func simpleTokens(text []byte) (analysis.TokenStream, bool) {
 			}
 			break
 		}
-		slab = append(slab, analysis.Token{Term: text[i:j], Start: i, End: j, Position: len(out) + 1, Type: analysis.AlphaNumeric})
-		out = append(out, &slab[len(slab)-1])
+		emit(i, j)
 		i = j
 	}
-	return out, true
+	return true
+}
+
+// withoutPossessive is word without a final "'s" (or "’s", "＇s"), as the
+// English analyzer's possessive filter leaves it.
+func withoutPossessive(word []byte) []byte {
+	last, size := utf8.DecodeLastRune(word)
+	if last != 's' && last != 'S' {
+		return word
+	}
+	switch prev, psize := utf8.DecodeLastRune(word[:len(word)-size]); prev {
+	case '\'', '’', '＇':
+		return word[:len(word)-size-psize]
+	}
+	return word
 }
