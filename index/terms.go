@@ -14,9 +14,10 @@ import (
 
 // The English analyzer of the index runs, on each word, the possessive
 // filter ("Luther's" to "Luther"), lower case, the stop list and the
-// Porter stemmer. All but the first depend on the word alone, so the
-// re-ranker, which analyzes 100 passages per question, keeps their outcome
-// per word (see term) and applies them once per distinct word.
+// Porter stemmer. Each depends on the word alone, so the re-ranker, which
+// analyzes 100 passages per question, strips possessives as it splits
+// words and keeps the outcome of the other three per distinct word (see
+// term).
 var (
 	analyzerOnce sync.Once
 	analyzer     analysis.Analyzer
