@@ -31,7 +31,7 @@ unit: build
 
 # Each fuzz target for FUZZTIME (go test fuzzes one target at a time).
 fuzz:
-	@for pkg in ./corpus ./index ./api ./reader; do \
+	@for pkg in ./corpus ./index ./api ./reader ./reader/rerank; do \
 	  for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$t"; \
 	    go test $$pkg -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \

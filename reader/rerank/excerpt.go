@@ -92,17 +92,15 @@ func (q *query) withMaterial(d *doc, tw []float64, bi int) int {
 // neighbour holding more of them, then that sentence alone. Excerpts as
 // long as the passage are left out; there are none when no sentence holds
 // a question term.
-func excerpts(q *query, d *doc) []string {
+func excerpts(q *query, d *doc, h *hits) []string {
 	n := len(d.sentences)
 	if n < 2 || q.lidfSum == 0 {
 		return nil
 	}
-	title := q.mask(d.title)
 	w, tw := make([]float64, n), make([]float64, n)
 	best, bi := 0.0, -1
-	for i, s := range d.sentences {
-		m := q.softMask(s)
-		w[i], tw[i] = q.weight(m, q.lidf), q.weight(m|title, q.lidf)
+	for i, m := range h.sentSoft {
+		w[i], tw[i] = weight(m, q.lidfv), weight(m|h.title, q.lidfv)
 		if tw[i] > best {
 			best, bi = tw[i], i
 		}

@@ -63,7 +63,7 @@ var FeatureNames = []string{
 
 // features computes the interaction features of one candidate of q's
 // list; listMax holds each retriever's best score in it.
-func features(q *query, d *doc, c retriever.Candidate, listMax map[string]float64) []float64 {
+func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[string]float64) []float64 {
 	f := make([]float64, numFeatures)
 	for _, s := range c.Sources {
 		switch s.Retriever {
@@ -121,7 +121,7 @@ func features(q *query, d *doc, c retriever.Candidate, listMax map[string]float6
 	if len(q.bigrams) > 0 {
 		var hit uint64
 		for i := 0; i+1 < len(d.terms); i++ {
-			if q.bit[d.terms[i]] == 0 || q.bit[d.terms[i+1]] == 0 {
+			if h.exact[i] == 0 || h.exact[i+1] == 0 {
 				continue
 			}
 			if n, ok := q.bigrams[[2]string{d.terms[i], d.terms[i+1]}]; ok {
@@ -130,11 +130,11 @@ func features(q *query, d *doc, c retriever.Candidate, listMax map[string]float6
 		}
 		f[fCoverBigram] = float64(bits.OnesCount64(hit)) / float64(len(q.bigrams))
 	}
-	f[fProximity] = proximity(q, d.terms)
-	f[fLongestRun] = float64(longestRun(q.seq, d.terms)) / float64(max(len(q.seq), 1))
+	f[fProximity] = proximity(h.exact)
+	f[fLongestRun] = float64(longestRun(q.seq, q.seqBits, d.terms, h.exact)) / float64(max(len(q.seq), 1))
 	f[fLogLength] = math.Log1p(float64(d.words)) / 5
-	sentences(q, d, f)
-	f[fCoverSyn] = ratio(q.weight(q.softMask(d.terms), q.lidf), q.lidfSum)
+	sentences(q, d, h, f)
+	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidfv), q.lidfSum)
 	return f
 }
 
@@ -150,20 +150,19 @@ func ratio(a, b float64) float64 {
 // rarity alone, with the title's terms (a sentence says "he" where the
 // question names the article's subject), with WordNet relatives, and the
 // best pair of neighbouring sentences.
-func sentences(q *query, d *doc, f []float64) {
-	title := q.mask(d.title)
+func sentences(q *query, d *doc, h *hits, f []float64) {
+	title := h.title
 	var best, local, withTitle, pair, syn float64
 	bestIdx := -1
 	var prev uint64
-	for i, s := range d.sentences {
-		m := q.mask(s)
-		if w := q.weight(m, q.idf); w > best {
+	for i, m := range h.sentExact {
+		if w := weight(m, q.idfv); w > best {
 			best, bestIdx = w, i
 		}
-		local = math.Max(local, q.weight(m, q.lidf))
-		withTitle = math.Max(withTitle, q.weight(m|title, q.lidf))
-		pair = math.Max(pair, q.weight(m|prev, q.lidf))
-		syn = math.Max(syn, q.weight(q.softMask(s), q.lidf))
+		local = math.Max(local, weight(m, q.lidfv))
+		withTitle = math.Max(withTitle, weight(m|title, q.lidfv))
+		pair = math.Max(pair, weight(m|prev, q.lidfv))
+		syn = math.Max(syn, weight(h.sentSoft[i], q.lidfv))
 		prev = m
 	}
 	f[fBestSentence] = best / q.idfSum

@@ -23,7 +23,8 @@ func listFeats(t *testing.T, lex *Lexicon, question string, passages ...corpus.P
 		cands = append(cands, retriever.Candidate{Passage: p, Rank: i + 1, Sources: []retriever.Source{{Retriever: "bm25", Rank: i + 1, Score: 1}}})
 	}
 	var out []map[string]float64
-	for _, f := range listFeatures(q, docs, cands) {
+	feats, _ := listFeatures(q, docs, cands)
+	for _, f := range feats {
 		m := map[string]float64{}
 		for i, n := range FeatureNames {
 			m[n] = f[i]
@@ -164,7 +165,7 @@ func TestExcerpts(t *testing.T) {
 		q.local(docs)
 		var out [][]string
 		for _, d := range docs {
-			out = append(out, excerpts(q, d))
+			out = append(out, excerpts(q, d, q.hitsOf(d)))
 		}
 		return out
 	}

@@ -4,12 +4,10 @@ import "math/bits"
 
 // proximity is the number of distinct question terms matched divided by
 // the length of the smallest window of the passage holding all of them:
-// 1 when they sit side by side, near 0 when scattered.
-func proximity(q *query, terms []string) float64 {
-	var want uint64
-	for _, t := range terms {
-		want |= q.bit[t]
-	}
+// 1 when they sit side by side, near 0 when scattered. exact holds each
+// passage term's question-term bit (0 for other terms).
+func proximity(exact []uint64) float64 {
+	want := all(exact)
 	k := bits.OnesCount64(want)
 	if k == 0 {
 		return 0
@@ -18,9 +16,8 @@ func proximity(q *query, terms []string) float64 {
 		return 1
 	}
 	var count [maxQueryTerms]int
-	have, best, lo := 0, len(terms)+1, 0
-	for hi, t := range terms {
-		b := q.bit[t]
+	have, best, lo := 0, len(exact)+1, 0
+	for hi, b := range exact {
 		if b == 0 {
 			continue
 		}
@@ -33,7 +30,7 @@ func proximity(q *query, terms []string) float64 {
 			if w := hi - lo + 1; w < best {
 				best = w
 			}
-			if lb := q.bit[terms[lo]]; lb != 0 {
+			if lb := exact[lo]; lb != 0 {
 				j := bits.TrailingZeros64(lb)
 				count[j]--
 				if count[j] == 0 {
@@ -47,14 +44,23 @@ func proximity(q *query, terms []string) float64 {
 }
 
 // longestRun is the length of the longest run of consecutive question
-// terms that also appears consecutively in the passage.
-func longestRun(q, d []string) int {
+// terms that also appears consecutively in the passage. qb and exact are
+// the question-term bits of q and d (0 for a term without one): equal
+// bits mean equal terms, which is cheaper to ask than of the strings.
+func longestRun(q []string, qb []uint64, d []string, exact []uint64) int {
 	best := 0
 	prev := make([]int, len(d)+1)
 	cur := make([]int, len(d)+1)
 	for i := 1; i <= len(q); i++ {
+		b := qb[i-1]
 		for j := 1; j <= len(d); j++ {
-			if q[i-1] == d[j-1] {
+			var same bool
+			if b != 0 {
+				same = exact[j-1] == b
+			} else {
+				same = q[i-1] == d[j-1]
+			}
+			if same {
 				cur[j] = prev[j-1] + 1
 				if cur[j] > best {
 					best = cur[j]

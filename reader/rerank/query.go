@@ -2,6 +2,7 @@ package rerank
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/shoulders-qa/shoulders/retriever"
 )
@@ -13,7 +14,9 @@ const maxQueryTerms = 64
 type query struct {
 	terms   []string // distinct analyzed terms, in order (at most 64)
 	seq     []string // analyzed terms in order, with repeats
+	seqBits []uint64 // the bit of each of seq (0 past the 64th distinct term)
 	idf     map[string]float64
+	idfv    []float64 // idf by term position, for weight
 	idfSum  float64
 	bigrams map[[2]string]int // distinct question bigrams, numbered
 	qtype   int
@@ -26,6 +29,7 @@ type query struct {
 	// term every candidate shares (the article's subject) tells them
 	// apart no better than a stop word. lidfSum is their sum.
 	lidf    map[string]float64
+	lidfv   []float64 // lidf by term position, for weight
 	lidfSum float64
 	// tidf weighs terms by their rarity among the candidates' titles, and
 	// titles counts candidates by title: a title shared by half the list
@@ -47,10 +51,14 @@ func newQuery(text string, terms []string, idf func(string) float64, lex *Lexico
 	for _, t := range terms {
 		if _, ok := q.idf[t]; !ok && len(q.terms) < maxQueryTerms {
 			q.idf[t] = idf(t)
+			q.idfv = append(q.idfv, q.idf[t])
 			q.idfSum += q.idf[t]
 			q.bit[t] = 1 << len(q.terms)
 			q.terms = append(q.terms, t)
 		}
+	}
+	for _, t := range terms {
+		q.seqBits = append(q.seqBits, q.bit[t])
 	}
 	for i := 0; i+1 < len(terms); i++ {
 		if b := [2]string{terms[i], terms[i+1]}; len(q.bigrams) < 64 {
@@ -65,17 +73,20 @@ func newQuery(text string, terms []string, idf func(string) float64, lex *Lexico
 	return q
 }
 
-// listFeatures computes the features of a whole candidate list: some are
-// relative to the list (local rarity, scores against the best).
-func listFeatures(q *query, docs []*doc, cands []retriever.Candidate) [][]float64 {
+// listFeatures computes the features of a whole candidate list (some are
+// relative to the list: local rarity, scores against the best) and where
+// the question's terms fall in each candidate.
+func listFeatures(q *query, docs []*doc, cands []retriever.Candidate) ([][]float64, []*hits) {
 	q.local(docs)
 	listMax := listMaxima(cands)
 	feats := make([][]float64, len(cands))
+	hs := make([]*hits, len(cands))
 	for i, c := range cands {
-		feats[i] = features(q, docs[i], c, listMax)
+		hs[i] = q.hitsOf(docs[i])
+		feats[i] = features(q, docs[i], hs[i], c, listMax)
 	}
 	addRelative(feats)
-	return feats
+	return feats, hs
 }
 
 // local fills the list-level statistics of q.
@@ -156,8 +167,10 @@ func (q *query) local(docs []*doc) {
 		n := float64(len(docs))
 		return math.Log(1 + (n-float64(f)+0.5)/(float64(f)+0.5))
 	}
+	q.lidfv = make([]float64, len(q.terms))
 	for i, t := range q.terms {
 		q.lidf[t] = idf(df[i])
+		q.lidfv[i] = q.lidf[t]
 		q.lidfSum += q.lidf[t]
 		q.tidf[t] = idf(tdf[i])
 	}
@@ -182,22 +195,12 @@ func (q *query) mask(ts []string) uint64 {
 	return m
 }
 
-// softMask is the set of question terms among ts or their relatives.
-func (q *query) softMask(ts []string) uint64 {
-	var m uint64
-	for _, t := range ts {
-		m |= q.bit[t] | q.soft[t]
-	}
-	return m
-}
-
-// weight sums w over the question terms in m.
-func (q *query) weight(m uint64, w map[string]float64) float64 {
+// weight sums w (by term position) over the question terms in m, in
+// term order.
+func weight(m uint64, w []float64) float64 {
 	s := 0.0
-	for i, t := range q.terms {
-		if m&(1<<i) != 0 {
-			s += w[t]
-		}
+	for ; m != 0; m &= m - 1 {
+		s += w[bits.TrailingZeros64(m)]
 	}
 	return s
 }

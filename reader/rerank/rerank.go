@@ -106,14 +106,14 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 	for i, c := range cands {
 		docs[i] = r.analyzed(collection+"\x00"+c.Passage.ID, c.Passage)
 	}
-	feats := listFeatures(q, docs, cands)
+	feats, hs := listFeatures(q, docs, cands)
 	for i, c := range cands {
 		var kern []float64
 		if m.Neural {
 			kern = m.k.forward(qh, newBag(docs[i].terms, m.HashSize, bagLimit), nil)
 		}
 		c.Score = m.Score(feats[i], kern)
-		c.Excerpts = excerpts(q, docs[i])
+		c.Excerpts = excerpts(q, docs[i], hs[i])
 		out[i] = c
 	}
 	m.chances(out)

@@ -25,7 +25,9 @@ func feat(t *testing.T, question, text string) map[string]float64 {
 	q := newQuery(question, index.Terms(question), uniformIDF, nil)
 	c := retriever.Candidate{Passage: corpus.Passage{ID: "p#0", Title: "Title", Text: text}, Rank: 2,
 		Sources: []retriever.Source{{Retriever: "bm25", Rank: 2, Score: 5}}}
-	f := features(q, analyze(c.Passage, nil), c, map[string]float64{"bm25": 10})
+	d := analyze(c.Passage, nil)
+	q.local([]*doc{d})
+	f := features(q, d, q.hitsOf(d), c, map[string]float64{"bm25": 10})
 	out := map[string]float64{}
 	for i, n := range FeatureNames {
 		out[n] = f[i]

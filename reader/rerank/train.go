@@ -113,13 +113,14 @@ func buildList(ctx context.Context, cache *Reranker, stats func(string) (Stats, 
 		docs[i] = cache.analyzed(e.Collection+"\x00"+c.Passage.ID, c.Passage)
 		l.bags = append(l.bags, newBag(docs[i].terms, hashSize, bagLimit))
 	}
-	l.feats = listFeatures(q, docs, e.Candidates)
+	var hs []*hits
+	l.feats, hs = listFeatures(q, docs, e.Candidates)
 	if e.Holds != nil {
 		for i, rel := range e.Relevant {
 			if !rel {
 				continue
 			}
-			ex := excerpts(q, docs[i])
+			ex := excerpts(q, docs[i], hs[i])
 			for k, x := range ex {
 				slot := 2 * excerptKind(k, len(ex))
 				l.excerpts[slot]++

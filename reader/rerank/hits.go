@@ -1,0 +1,47 @@
+package rerank
+
+// hits records which question terms each term of one passage is, exactly
+// and counting WordNet relatives. Features and excerpts read these bits
+// rather than looking every passage term up again in the question's maps,
+// which was most of the time spent on long passages.
+type hits struct {
+	exact []uint64 // per passage term: the question term it is
+	soft  []uint64 // per passage term: the question terms it is or stands for
+	// Per sentence, the union of its terms' bits.
+	sentExact, sentSoft []uint64
+	title               uint64 // question terms in the title
+}
+
+// hitsOf finds q's terms in d; q.local must have run over d's list.
+func (q *query) hitsOf(d *doc) *hits {
+	n := len(d.terms)
+	buf := make([]uint64, 2*n+2*len(d.sentences))
+	h := &hits{exact: buf[:n:n], soft: buf[n : 2*n : 2*n],
+		sentExact: buf[2*n : 2*n+len(d.sentences)], sentSoft: buf[2*n+len(d.sentences):]}
+	for i, t := range d.terms {
+		b := q.bit[t]
+		h.exact[i], h.soft[i] = b, b|q.soft[t]
+	}
+	// Sentences are consecutive runs of d.terms.
+	off := 0
+	for i, s := range d.sentences {
+		var m, sm uint64
+		for k := off; k < off+len(s); k++ {
+			m |= h.exact[k]
+			sm |= h.soft[k]
+		}
+		h.sentExact[i], h.sentSoft[i] = m, sm
+		off += len(s)
+	}
+	h.title = q.mask(d.title)
+	return h
+}
+
+// all is the union of the bits of every passage term.
+func all(bits []uint64) uint64 {
+	var m uint64
+	for _, b := range bits {
+		m |= b
+	}
+	return m
+}
