@@ -87,25 +87,25 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	title := d.titleSet
 	var cover, coverTitle, tfSat, coverLocal, coverFuzzy, titleLocal, titleLocalSum float64
 	var missMax, missMaxLocal, maxIDF, maxLocal float64
-	for _, t := range q.terms {
+	for i, t := range q.terms {
 		n := d.tf[t]
-		maxIDF, maxLocal = math.Max(maxIDF, q.idf[t]), math.Max(maxLocal, q.lidf[t])
-		titleLocalSum += q.tidf[t]
+		maxIDF, maxLocal = math.Max(maxIDF, q.idf[i]), math.Max(maxLocal, q.lidf[i])
+		titleLocalSum += q.tidf[i]
 		if title[t] {
-			coverTitle += q.idf[t]
-			titleLocal += q.tidf[t]
+			coverTitle += q.idf[i]
+			titleLocal += q.tidf[i]
 		}
 		if n > 0 {
-			cover += q.idf[t]
-			coverLocal += q.lidf[t]
-			coverFuzzy += q.idf[t]
-			tfSat += q.idf[t] * float64(n) / (float64(n) + 1.2)
+			cover += q.idf[i]
+			coverLocal += q.lidf[i]
+			coverFuzzy += q.idf[i]
+			tfSat += q.idf[i] * float64(n) / (float64(n) + 1.2)
 			continue
 		}
-		missMax, missMaxLocal = math.Max(missMax, q.idf[t]), math.Max(missMaxLocal, q.lidf[t])
+		missMax, missMaxLocal = math.Max(missMax, q.idf[i]), math.Max(missMaxLocal, q.lidf[i])
 		for _, v := range q.near[t] {
 			if d.tf[v] > 0 {
-				coverFuzzy += q.idf[t]
+				coverFuzzy += q.idf[i]
 				break
 			}
 		}
@@ -134,7 +134,7 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	f[fLongestRun] = float64(longestRun(q.seq, q.seqBits, d.terms, h.exact)) / float64(max(len(q.seq), 1))
 	f[fLogLength] = math.Log1p(float64(d.words)) / 5
 	sentences(q, d, h, f)
-	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidfv), q.lidfSum)
+	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidf), q.lidfSum)
 	return f
 }
 
@@ -156,13 +156,13 @@ func sentences(q *query, d *doc, h *hits, f []float64) {
 	bestIdx := -1
 	var prev uint64
 	for i, m := range h.sentExact {
-		if w := weight(m, q.idfv); w > best {
+		if w := weight(m, q.idf); w > best {
 			best, bestIdx = w, i
 		}
-		local = math.Max(local, weight(m, q.lidfv))
-		withTitle = math.Max(withTitle, weight(m|title, q.lidfv))
-		pair = math.Max(pair, weight(m|prev, q.lidfv))
-		syn = math.Max(syn, weight(h.sentSoft[i], q.lidfv))
+		local = math.Max(local, weight(m, q.lidf))
+		withTitle = math.Max(withTitle, weight(m|title, q.lidf))
+		pair = math.Max(pair, weight(m|prev, q.lidf))
+		syn = math.Max(syn, weight(h.sentSoft[i], q.lidf))
 		prev = m
 	}
 	f[fBestSentence] = best / q.idfSum
@@ -189,7 +189,7 @@ func sentences(q *query, d *doc, h *hits, f []float64) {
 	}
 	novel := 0
 	for _, t := range d.sentences[bestIdx] {
-		if _, ok := q.idf[t]; !ok {
+		if _, ok := q.bit[t]; !ok {
 			novel++
 		}
 	}

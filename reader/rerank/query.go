@@ -12,11 +12,10 @@ const maxQueryTerms = 64
 
 // A query is a question analyzed once for all its candidates.
 type query struct {
-	terms   []string // distinct analyzed terms, in order (at most 64)
-	seq     []string // analyzed terms in order, with repeats
-	seqBits []uint64 // the bit of each of seq (0 past the 64th distinct term)
-	idf     map[string]float64
-	idfv    []float64 // idf by term position, for weight
+	terms   []string  // distinct analyzed terms, in order (at most 64)
+	seq     []string  // analyzed terms in order, with repeats
+	seqBits []uint64  // the bit of each of seq (0 past the 64th distinct term)
+	idf     []float64 // collection IDF of each of terms
 	idfSum  float64
 	bigrams map[[2]string]int // distinct question bigrams, numbered
 	qtype   int
@@ -28,13 +27,12 @@ type query struct {
 	// lidf weighs terms by their rarity among the list's candidates: a
 	// term every candidate shares (the article's subject) tells them
 	// apart no better than a stop word. lidfSum is their sum.
-	lidf    map[string]float64
-	lidfv   []float64 // lidf by term position, for weight
+	lidf    []float64 // by term position, as are idf and tidf
 	lidfSum float64
 	// tidf weighs terms by their rarity among the candidates' titles, and
 	// titles counts candidates by title: a title shared by half the list
 	// (one article's paragraphs) says little.
-	tidf   map[string]float64
+	tidf   []float64
 	titles map[string]int
 	// bit gives each question term its bit; soft maps a passage term to
 	// the question terms it stands for through WordNet; near lists
@@ -46,13 +44,13 @@ type query struct {
 }
 
 func newQuery(text string, terms []string, idf func(string) float64, lex *Lexicon) *query {
-	q := &query{seq: terms, idf: map[string]float64{}, bigrams: map[[2]string]int{}, qtype: questionType(text),
+	q := &query{seq: terms, bigrams: map[[2]string]int{}, qtype: questionType(text),
 		words: map[string]bool{}, lex: lex, bit: map[string]uint64{}}
 	for _, t := range terms {
-		if _, ok := q.idf[t]; !ok && len(q.terms) < maxQueryTerms {
-			q.idf[t] = idf(t)
-			q.idfv = append(q.idfv, q.idf[t])
-			q.idfSum += q.idf[t]
+		if _, ok := q.bit[t]; !ok && len(q.terms) < maxQueryTerms {
+			w := idf(t)
+			q.idf = append(q.idf, w)
+			q.idfSum += w
 			q.bit[t] = 1 << len(q.terms)
 			q.terms = append(q.terms, t)
 		}
@@ -92,7 +90,7 @@ func listFeatures(q *query, docs []*doc, cands []retriever.Candidate) ([][]float
 // local fills the list-level statistics of q.
 func (q *query) local(docs []*doc) {
 	q.n = len(docs)
-	q.lidf, q.lidfSum, q.tidf = map[string]float64{}, 0, map[string]float64{}
+	q.lidf, q.lidfSum, q.tidf = make([]float64, len(q.terms)), 0, make([]float64, len(q.terms))
 	q.titles, q.soft, q.near = map[string]int{}, map[string]uint64{}, map[string][]string{}
 	// Relatives count where some candidate holds them. Looking each up
 	// costs less than gathering the list's whole vocabulary.
@@ -167,12 +165,10 @@ func (q *query) local(docs []*doc) {
 		n := float64(len(docs))
 		return math.Log(1 + (n-float64(f)+0.5)/(float64(f)+0.5))
 	}
-	q.lidfv = make([]float64, len(q.terms))
-	for i, t := range q.terms {
-		q.lidf[t] = idf(df[i])
-		q.lidfv[i] = q.lidf[t]
-		q.lidfSum += q.lidf[t]
-		q.tidf[t] = idf(tdf[i])
+	for i := range q.terms {
+		q.lidf[i] = idf(df[i])
+		q.lidfSum += q.lidf[i]
+		q.tidf[i] = idf(tdf[i])
 	}
 }
 
