@@ -3,7 +3,8 @@
 // candidates and scores them, so that greedy packing puts the
 // answer-bearing passages inside the LM's limited context.
 //
-// A candidate is described by interaction features (features.go) and by a
+// A candidate is described by interaction features (features.go, reading
+// where the question's terms fall in it: hits.go) and by a
 // small neural interaction component, kernel pooling over question-by-
 // passage similarities of learned hashed word vectors (knrm.go); a small
 // MLP (model.go) combines both. Training (train.go) is listwise — softmax

@@ -2,8 +2,8 @@ package rerank
 
 // hits records which question terms each term of one passage is, exactly
 // and counting WordNet relatives. Features and excerpts read these bits
-// rather than looking every passage term up again in the question's maps,
-// which was most of the time spent on long passages.
+// rather than each looking every passage term up again in the question's
+// maps, which cost a quarter of re-ranking time on long passages.
 type hits struct {
 	exact []uint64 // per passage term: the question term it is
 	soft  []uint64 // per passage term: the question terms it is or stands for
