@@ -155,8 +155,9 @@ func splitWords(s string) []string {
 func countWords(s string) int {
 	n, in := 0, false
 	for i := 0; i < len(s); {
-		space := asciiSpace[s[i]] == 1
-		if s[i] < utf8.RuneSelf {
+		var space bool
+		if c := s[i]; c < utf8.RuneSelf {
+			space = asciiSpace[c]
 			i++
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -174,4 +175,4 @@ func countWords(s string) int {
 }
 
 // asciiSpace marks the ASCII bytes unicode.IsSpace accepts.
-var asciiSpace = [256]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
