@@ -9,9 +9,10 @@ func rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "shoulders",
 		Short: "Question answering with a frozen LM over your documents",
-		Long: `Shoulders retrieves candidate passages with BM25, packs the best of them
-into a frozen language model's context budget and answers with citations.
-Without an LM configured it answers with extracted evidence.
+		Long: `Shoulders retrieves candidate passages (BM25, vectors or both), re-ranks
+them with a model it trains itself, packs the best into a frozen language
+model's context budget and answers with citations. Without an LM configured
+it answers with extracted evidence.
 
 Every flag has an environment variable, shown in its help.`,
 		SilenceUsage:  true,
