@@ -20,6 +20,10 @@ type Question struct {
 	Split  string `json:"split,omitempty"`
 	// GoldDocIDs are documents known to hold the answer, when the dataset says.
 	GoldDocIDs []string `json:"gold_doc_ids,omitempty"`
+	// RelevantIDs are passages or documents judged to answer the question,
+	// for data labelled by hand rather than with answer strings: a passage
+	// is relevant when its id or its document's id is listed.
+	RelevantIDs []string `json:"relevant_ids,omitempty"`
 }
 
 // Splits of the QA-mix benchmark.

@@ -14,6 +14,10 @@ import (
 // WebQuestions and CuratedTREC) or DPR's TSV form
 // question<TAB>['answer', ...] with a Python-style list. With regex set the
 // answers are regular expressions (CuratedTREC). IDs are name:line.
+//
+// A JSON line may instead, or also, name the passages or documents that
+// answer it: "passage_ids" and "doc_ids" (ids as ingested, such as
+// "docs/api.md#2" and "docs/api.md"), for questions labelled by hand.
 func QuestionFile(ctx context.Context, r io.Reader, name, subset string, regex bool, fn func(Question) error) (Stats, error) {
 	var st Stats
 	r, err := maybeGunzip(r)
@@ -31,12 +35,19 @@ func QuestionFile(ctx context.Context, r io.Reader, name, subset string, regex b
 				Question string          `json:"question"`
 				Answer   []string        `json:"answer"`
 				Answers  []string        `json:"answers"`
+				Passages []string        `json:"passage_ids"`
+				Docs     []string        `json:"doc_ids"`
 			}
 			if err := json.Unmarshal(line, &v); err != nil {
 				st.skip(name, n, fmt.Errorf("invalid JSON: %w", err))
 				return nil
 			}
 			q.Text, q.Answers = v.Question, append(v.Answer, v.Answers...)
+			for _, id := range append(v.Passages, v.Docs...) {
+				if id = strings.TrimSpace(id); id != "" {
+					q.RelevantIDs = append(q.RelevantIDs, id)
+				}
+			}
 			if id, err := jsonID(v.ID); err == nil && id != "" {
 				q.ID = id
 			}
@@ -55,8 +66,12 @@ func QuestionFile(ctx context.Context, r io.Reader, name, subset string, regex b
 			}
 			q.Text, q.Answers = unquoteTSV(string(line[:tab])), ans
 		}
-		if strings.TrimSpace(q.Text) == "" || len(q.Answers) == 0 {
-			st.skip(name, n, fmt.Errorf("question or answers missing"))
+		if strings.TrimSpace(q.Text) == "" {
+			st.skip(name, n, fmt.Errorf("question missing"))
+			return nil
+		}
+		if len(q.Answers) == 0 && len(q.RelevantIDs) == 0 {
+			st.skip(name, n, fmt.Errorf("answers (or passage_ids, doc_ids) missing"))
 			return nil
 		}
 		st.Documents++

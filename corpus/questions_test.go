@@ -5,6 +5,7 @@ import (
 	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,30 @@ func TestSciFactQueriesAndQrels(t *testing.T) {
 	f.Close()
 	if err != nil || st.Skipped != 0 || len(qr) != 300 || qr["1"]["31715818"] != 1 {
 		t.Fatalf("%d judged queries, %v", len(qr), err)
+	}
+}
+
+func TestQuestionFileRelevantIDs(t *testing.T) {
+	in := `{"question": "How do I configure the LM?", "passage_ids": ["docs/configuration.md#0", " "], "doc_ids": ["README.md"]}
+{"question": "What is packing?", "answers": ["a knapsack"], "passage_ids": ["docs/how-it-works.md#3"]}
+{"question": "Labelled with nothing"}
+{"question": "", "doc_ids": ["README.md"]}
+`
+	var qs []Question
+	st, err := QuestionFile(context.Background(), strings.NewReader(in), "mine.jsonl", "mine", false, func(q Question) error { qs = append(qs, q); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 2 || st.Skipped != 2 {
+		t.Fatalf("%d questions, %d skipped (%v); want 2 and 2", len(qs), st.Skipped, st.Problems)
+	}
+	if got := qs[0].RelevantIDs; len(got) != 2 || got[0] != "docs/configuration.md#0" || got[1] != "README.md" || len(qs[0].Answers) != 0 {
+		t.Errorf("first question %+v", qs[0])
+	}
+	if len(qs[1].Answers) != 1 || len(qs[1].RelevantIDs) != 1 {
+		t.Errorf("second question %+v", qs[1])
+	}
+	if p := st.Problems[0].String(); !strings.Contains(p, "mine.jsonl:3") || !strings.Contains(p, "passage_ids") {
+		t.Errorf("problem %q should name the line and what is missing", p)
 	}
 }

@@ -31,7 +31,8 @@ func (d *Dataset) IsBEIR() bool { return d.Qrels != nil }
 // DatasetSpec names a dataset and where its files are.
 type DatasetSpec struct {
 	// Name: qamix, squad, nq, nq-open, dpr-nq, dpr-trivia, dpr-wq,
-	// dpr-curated, dpr-squad, beir or scifact.
+	// dpr-curated, dpr-squad, beir, scifact, or questions (your own
+	// Questions file over your Corpus files).
 	Name  string
 	Split string // train, dev, test or all; "" means the dataset's evaluation split
 	// Shared is the shared data folder, for the datasets it holds.
@@ -44,7 +45,7 @@ type DatasetSpec struct {
 }
 
 // DatasetNames lists the datasets LoadDataset knows.
-var DatasetNames = []string{"qamix", "squad", "nq", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad", "scifact", "beir"}
+var DatasetNames = []string{"qamix", "squad", "nq", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad", "scifact", "beir", "questions"}
 
 var dprFiles = map[string]string{
 	"dpr-nq": "nq.test", "dpr-trivia": "trivia.test", "dpr-wq": "wq.test", "dpr-curated": "curated.test", "dpr-squad": "squad.test",
@@ -101,11 +102,17 @@ func LoadDataset(ctx context.Context, spec DatasetSpec) (*Dataset, error) {
 				return nil, err
 			}
 		}
-	case "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad":
+	case "questions", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad":
 		if d.Split == "" {
 			d.Split = "test"
 		}
 		def := shared("nq/NQ-open.dev.jsonl.gz")
+		if spec.Name == "questions" {
+			if spec.Questions == "" {
+				return nil, fmt.Errorf("the questions dataset needs --questions (JSONL: question, with answers or passage_ids or doc_ids) and --corpus")
+			}
+			d.Split = "all" // a file of your own has no splits
+		}
 		if d.Split == "test" && spec.Name == "nq-open" {
 			d.Split = "dev" // NQ-open's public evaluation questions are its dev set
 		}
@@ -127,6 +134,9 @@ func LoadDataset(ctx context.Context, spec DatasetSpec) (*Dataset, error) {
 		}
 		if st.Skipped > 0 {
 			return nil, fmt.Errorf("%s: %d malformed questions, first %s", path, st.Skipped, st.Problems[0])
+		}
+		if len(spec.Corpus) == 0 && spec.Name == "questions" {
+			return nil, fmt.Errorf("your questions need the corpus they are asked of (--corpus)")
 		}
 		if len(spec.Corpus) == 0 {
 			return nil, fmt.Errorf("%s needs a passage corpus (--corpus), such as DPR's psgs_w100.tsv: its Wikipedia passages are not in the shared data", spec.Name)

@@ -114,11 +114,13 @@ type qaOutcome struct {
 	inBudget []bool
 	packed   []int
 	em, f1   float64
-	answered bool
-	stages   map[string]float64
-	lmIn     int
-	lmOut    int
-	reads    []readOutcome
+	// scored: the question has answer strings, so EM and F1 apply (not to
+	// questions labelled only with relevant ids).
+	scored bool
+	stages map[string]float64
+	lmIn   int
+	lmOut  int
+	reads  []readOutcome
 }
 
 // Run evaluates every question, in parallel, and aggregates by subset;
@@ -187,7 +189,7 @@ feed:
 
 func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOutcome, error) {
 	o := qaOutcome{subset: q.Subset, stages: map[string]float64{}}
-	m, err := NewAnswerMatcher(q.Answers, q.Regex)
+	rel, err := NewRelevance(q)
 	if err != nil {
 		return o, err
 	}
@@ -204,9 +206,10 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 	}
 	has := make([]bool, len(cands))
 	for i, c := range cands {
-		has[i] = m.Match(c.Passage.Text)
+		has[i] = rel.Passage(c.Passage)
 	}
 	o.first = FirstHit(len(cands), func(i int) bool { return has[i] })
+	o.scored = rel.HasAnswers()
 	idx := map[string]int{}
 	for i, c := range cands {
 		idx[c.Passage.ID] = i
@@ -225,7 +228,7 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		}
 		for _, pk := range p.Packed {
 			// An excerpt holds the answer only if its own text does.
-			if has[idx[pk.Passage.ID]] && (!pk.Excerpted || m.Match(pk.Passage.Text)) {
+			if has[idx[pk.Passage.ID]] && (!pk.Excerpted || rel.Excerpt(pk.Passage.Text)) {
 				o.inBudget[bi] = true
 				break
 			}
@@ -249,7 +252,7 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 			ro.ms = ms(time.Since(t))
 			if vi == 0 {
 				o.stages["lm"] = ro.ms
-				o.em, o.f1, o.answered, o.lmIn, o.lmOut = ro.em, ro.f1, true, ro.in, ro.out
+				o.em, o.f1, o.lmIn, o.lmOut = ro.em, ro.f1, ro.in, ro.out
 			}
 			o.reads = append(o.reads, ro)
 		}
@@ -339,11 +342,15 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 		if r.LM != nil {
 			var ems, f1s []float64
 			for _, o := range g {
-				ems = append(ems, 100*o.em)
-				f1s = append(f1s, 100*o.f1)
+				if o.scored {
+					ems = append(ems, 100*o.em)
+					f1s = append(f1s, 100*o.f1)
+				}
 			}
-			em, f1 := Mean(ems), Mean(f1s)
-			m.EM, m.F1 = &em, &f1
+			if len(ems) > 0 {
+				em, f1 := Mean(ems), Mean(f1s)
+				m.EM, m.F1 = &em, &f1
+			}
 		}
 		res.Subsets[name] = m
 	}
@@ -380,10 +387,12 @@ func (r QARun) aggregateReaders(out []qaOutcome, groups map[string][]qaOutcome) 
 		for name, g := range groups {
 			var ems, f1s []float64
 			for _, o := range g {
-				ems = append(ems, 100*o.reads[vi].em)
-				f1s = append(f1s, 100*o.reads[vi].f1)
+				if o.scored {
+					ems = append(ems, 100*o.reads[vi].em)
+					f1s = append(f1s, 100*o.reads[vi].f1)
+				}
 			}
-			rr.Subsets[name] = &ReaderMetrics{N: len(g), EM: Mean(ems), F1: Mean(f1s)}
+			rr.Subsets[name] = &ReaderMetrics{N: len(ems), EM: Mean(ems), F1: Mean(f1s)}
 		}
 		var lat, in, outTok, calls, dem []float64
 		for _, o := range out {

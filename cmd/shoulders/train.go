@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,25 +39,32 @@ file bit for bit.
 The default data is the QA-mix train split (SQuAD dev articles with an even
 index, NQ oracle questions whose line number is not a multiple of 5); its
 dev split is never read. Your own data: --dataset questions --questions
-FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
+FILE.jsonl with --corpus files. Each line is a question with its answers,
+{"question": "...", "answers": ["..."]}, or with the passages or documents
+that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
+"doc_ids" (ids as ingested); relevance judgments in BEIR form work too
+(--dataset beir --corpus --queries --qrels).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if spec.Name == "questions" {
-				spec.Name = "nq-open" // a questions file over a user corpus
-			}
 			if spec.Split == "" {
 				spec.Split = corpus.SplitTrain
 			}
 			if spec.Split == corpus.SplitDev {
 				return fmt.Errorf("the dev split is for measuring, never for training")
 			}
+			if spec.Name == "scifact" {
+				return fmt.Errorf("SciFact's judgments are its test split, for measuring only; train on your own (--dataset beir --corpus --queries --qrels)")
+			}
 			ds, err := eval.LoadDataset(ctx, spec)
 			if err != nil {
 				return err
 			}
 			if ds.IsBEIR() {
-				return fmt.Errorf("train on question-answer data (qamix, squad, nq, or a questions file)")
+				ds.Questions = judgedQuestions(ds)
+				if len(ds.Questions) == 0 {
+					return fmt.Errorf("%s: no query has a relevant document (grade above 0) and a text", spec.Qrels)
+				}
 			}
 			a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 			if err != nil {
@@ -87,7 +96,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			for i := range lists {
 				pos += lists[i].Positives()
 			}
-			fmt.Fprintf(os.Stderr, "%d of %d training questions have an answer among their %s candidates\n", len(lists), len(examples), retr)
+			fmt.Fprintf(os.Stderr, "%d of %d training questions have a relevant passage among their %s candidates\n", len(lists), len(examples), retr)
 			tbar := newBar(100, "train", quiet)
 			m, err := rerank.Train(lists, rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed, Members: members,
 				Progress: func(epoch, done, total int, loss float64) {
@@ -100,6 +109,13 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 			}
 			m.Lexicon = rerank.LexiconWordNet
 			m.Training.Data = fmt.Sprintf("%s %s split", ds.Name, ds.Split)
+			src := spec.Questions
+			if ds.IsBEIR() {
+				src = spec.Qrels
+			}
+			if src != "" {
+				m.Training.Data = fmt.Sprintf("%s, %d questions from %s", ds.Name, len(ds.Questions), filepath.Base(src))
+			}
 			m.Training.Retriever = retr
 			m.Training.Candidates = 100
 			m.Training.Positives = float64(pos) / float64(len(lists))
@@ -115,10 +131,12 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&spec.Name, "dataset", "qamix", "training data: qamix, squad, nq, or questions (with --questions and --corpus)")
+	f.StringVar(&spec.Name, "dataset", "qamix", "training data: qamix, squad, nq, questions (with --questions and --corpus), or beir (with --corpus, --queries and --qrels)")
 	f.StringVar(&spec.Split, "split", "", "split to train on (default train)")
 	f.StringVar(&spec.Shared, "shared", env("SHOULDERS_SHARED_DATA", "../shared/data"), "shared benchmark data folder")
-	f.StringVar(&spec.Questions, "questions", "", "your questions with answers, JSONL")
+	f.StringVar(&spec.Questions, "questions", "", "your questions with answers or relevant passage_ids, JSONL")
+	f.StringVar(&spec.Queries, "queries", "", "BEIR queries file (with --dataset beir)")
+	f.StringVar(&spec.Qrels, "qrels", "", "BEIR relevance judgments, TREC or BEIR TSV (with --dataset beir)")
 	f.StringSliceVar(&spec.Corpus, "corpus", nil, "your corpus files")
 	f.StringVar(&retr, "retriever", "bm25", "retriever of the training candidates")
 	f.StringVar(&out, "out", rerank.DefaultModelPath, "model file to write")
@@ -131,7 +149,7 @@ FILE.jsonl ({"question", "answers": [...]} a line) with --corpus files.`,
 }
 
 // examples retrieves 100 candidates for each question and marks those
-// holding an answer.
+// holding an answer or named as relevant.
 func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Question, quiet bool) ([]rerank.Example, error) {
 	out := make([]rerank.Example, len(qs))
 	bar := newBar(len(qs), "retrieve", quiet)
@@ -153,16 +171,20 @@ func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Questi
 					errs <- err
 					return
 				}
-				m, err := eval.NewAnswerMatcher(q.Answers, q.Regex)
+				judge, err := eval.NewRelevance(q)
 				if err != nil {
 					errs <- err
 					return
 				}
 				rel := make([]bool, len(rt.Candidates))
 				for j, c := range rt.Candidates {
-					rel[j] = m.Match(c.Passage.Text)
+					rel[j] = judge.Passage(c.Passage)
 				}
-				out[i] = rerank.Example{Question: q.Text, Collection: col, Candidates: rt.Candidates, Relevant: rel, Holds: m.Match}
+				out[i] = rerank.Example{Question: q.Text, Collection: col, Candidates: rt.Candidates, Relevant: rel}
+				if judge.HasAnswers() {
+					// Only answer strings tell whether an excerpt kept the answer.
+					out[i].Holds = judge.Excerpt
+				}
 				_ = bar.Add(1)
 			}
 		}()
@@ -184,4 +206,28 @@ func (a *app) examples(ctx context.Context, col, retr string, qs []corpus.Questi
 	default:
 	}
 	return out, nil
+}
+
+// judgedQuestions turns a BEIR dataset's judged queries into questions
+// whose relevant documents are those graded above 0, in query id order.
+func judgedQuestions(ds *eval.Dataset) []corpus.Question {
+	ids := make([]string, 0, len(ds.Qrels))
+	for id := range ds.Qrels {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []corpus.Question
+	for _, id := range ids {
+		q := corpus.Question{ID: id, Text: ds.Queries[id], Subset: ds.Name}
+		for doc, grade := range ds.Qrels[id] {
+			if grade > 0 {
+				q.RelevantIDs = append(q.RelevantIDs, doc)
+			}
+		}
+		if strings.TrimSpace(q.Text) != "" && len(q.RelevantIDs) > 0 {
+			sort.Strings(q.RelevantIDs)
+			out = append(out, q)
+		}
+	}
+	return out
 }

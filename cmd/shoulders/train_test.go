@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/eval"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
+)
+
+// run executes the CLI in process with an isolated data folder and no
+// Weaviate.
+func run(t *testing.T, data string, args ...string) error {
+	t.Helper()
+	root := rootCmd()
+	root.SetArgs(append([]string{"--weaviate", "off", "--data-dir", data}, args...))
+	root.SetOut(&strings.Builder{})
+	return root.ExecuteContext(context.Background())
+}
+
+// idsOnly writes n SQuAD train questions labelled only with the paragraph
+// each was written from, no answers.
+func idsOnly(t *testing.T, n int) string {
+	t.Helper()
+	f, err := corpus.Open(filepath.Join(testenv.SharedData(t), corpus.SQuADDevPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	err = corpus.SQuADQuestions(context.Background(), f, "squad", func(q corpus.Question) error {
+		if q.Split == corpus.SplitTrain && len(lines) < n {
+			b, _ := json.Marshal(map[string]any{"question": q.Text, "doc_ids": q.GoldDocIDs})
+			lines = append(lines, string(b))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "labelled.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Questions labelled with the passage that answers them, and no answer
+// strings, train a re-ranker whose lists have exactly that one positive,
+// and are measured by the same labels.
+func TestTrainAndEvalOnRelevantIDs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes SQuAD dev and trains")
+	}
+	data := t.TempDir()
+	questions := idsOnly(t, 300)
+	squad := filepath.Join(testenv.SharedData(t), corpus.SQuADDevPath)
+	model := filepath.Join(data, "model.json")
+	if err := run(t, data, "train-reranker", "--dataset", "questions", "--questions", questions, "--corpus", squad,
+		"--out", model, "--members", "1", "--epochs", "4", "-q"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := rerank.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := m.Training
+	if tr.Positives != 1 || tr.Questions < 280 || !strings.Contains(tr.Data, "300 questions from labelled.jsonl") {
+		t.Fatalf("training summary %+v: want one positive per list (the labelled paragraph) over most of 300 questions", tr)
+	}
+
+	out := filepath.Join(t.TempDir(), "report")
+	if err := run(t, data, "eval", "--dataset", "questions", "--questions", questions, "--corpus", squad,
+		"--retriever", "bm25", "--out", out, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep eval.Report
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.QA) != 1 {
+		t.Fatalf("result.json: %v", err)
+	}
+	all := rep.QA[0].Subsets["all"]
+	// Only the labelled paragraph counts, so BM25 finds it first less
+	// often than it finds some answer-bearing passage (81.8% on QA-mix dev),
+	// but within 100 nearly always.
+	if all.N != 300 || all.TopK[1] < 40 || all.TopK[1] > 90 || all.TopK[100] < 95 {
+		t.Fatalf("n %d, top-1 %.1f, top-100 %.1f", all.N, all.TopK[1], all.TopK[100])
+	}
+}
+
+// BEIR relevance judgments train too, but not SciFact's: they are its
+// test split.
+func TestTrainOnJudgments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes SciFact and trains")
+	}
+	data := t.TempDir()
+	if err := run(t, data, "train-reranker", "--dataset", "scifact", "-q"); err == nil || !strings.Contains(err.Error(), "for measuring only") {
+		t.Fatalf("training on SciFact's test judgments: %v", err)
+	}
+	dir := filepath.Join(testenv.SharedData(t), "scifact")
+	model := filepath.Join(data, "model.json")
+	if err := run(t, data, "train-reranker", "--dataset", "beir", "--corpus", filepath.Join(dir, "corpus.jsonl.gz"),
+		"--queries", filepath.Join(dir, "queries.test.tsv.gz"), "--qrels", filepath.Join(dir, "qrels.test.txt"),
+		"--out", model, "--members", "1", "--epochs", "3", "-q"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := rerank.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SciFact judges 1.1 abstracts per query on average.
+	if tr := m.Training; tr.Questions < 250 || tr.Positives < 1 || tr.Positives > 1.5 || !strings.Contains(tr.Data, "qrels.test.txt") {
+		t.Fatalf("training summary %+v", tr)
+	}
+}
