@@ -497,6 +497,27 @@ func TestFeedbackIsStoredDurably(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], `"passage_id":"a#0"`) || !strings.Contains(lines[0], `"collection":"default"`) {
 		t.Fatalf("stored: %q", b)
 	}
+
+	// A crash mid-write left half a record, never acknowledged; the next
+	// server cuts it before appending, and keeps every whole record.
+	torn := string(b) + lines[0][:25]
+	if err := os.WriteFile(path, []byte(torn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Feedback = &FeedbackLog{Path: path}
+	h.h = h.srv.Handler()
+	if code := h.json("POST", "/v1/feedback", FeedbackRequest{Kind: "passage", Helpful: true, Question: "r?", PassageID: "b#1"}, nil); code != 201 {
+		t.Fatalf("feedback after a torn write: %d", code)
+	}
+	after, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(after), string(b)) {
+		t.Fatalf("whole records lost: %q", after)
+	}
+	rest := strings.Split(strings.TrimSpace(string(after[len(b):])), "\n")
+	var rec FeedbackRequest
+	if len(rest) != 1 || json.Unmarshal([]byte(rest[0]), &rec) != nil || rec.PassageID != "b#1" {
+		t.Fatalf("after the torn write: %q", after[len(b):])
+	}
 }
 
 func TestConfigAndUI(t *testing.T) {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"strings"
@@ -26,8 +28,9 @@ type FeedbackRequest struct {
 // FeedbackLog appends feedback records to a JSONL file, synced to disk
 // before the request is acknowledged.
 type FeedbackLog struct {
-	Path string
-	mu   sync.Mutex
+	Path    string
+	mu      sync.Mutex
+	checked bool // the tail was checked for an unfinished record
 }
 
 func (l *FeedbackLog) append(rec any) error {
@@ -36,6 +39,12 @@ func (l *FeedbackLog) append(rec any) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err
+	}
+	if !l.checked {
+		if err := trimTornTail(l.Path); err != nil {
+			return err
+		}
+		l.checked = true
 	}
 	f, err := os.OpenFile(l.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -50,6 +59,44 @@ func (l *FeedbackLog) append(rec any) error {
 		return err
 	}
 	return f.Close()
+}
+
+// trimTornTail cuts a record left unfinished by a crash (never
+// acknowledged) from the end of the log, so the next one starts a line of
+// its own rather than joining it.
+func trimTornTail(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	// Records are small (bodies are capped at 64 KiB): the last newline
+	// is within the final block read back.
+	end := st.Size()
+	const block = 128 << 10
+	start := max(0, end-block)
+	buf := make([]byte, end-start)
+	if _, err := f.ReadAt(buf, start); err != nil {
+		return err
+	}
+	if buf[len(buf)-1] == '\n' {
+		return nil
+	}
+	keep := int64(0)
+	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+		keep = start + int64(i) + 1
+	}
+	if err := f.Truncate(keep); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 func (s *Server) handleFeedback(c *gin.Context) {
