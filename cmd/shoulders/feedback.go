@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,9 @@ with the corpus those passages were ingested from:
 				file = filepath.Join(cfg.DataDir, "feedback.jsonl")
 			}
 			f, err := os.Open(file)
+			if errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("no feedback log at %s: the server writes one when the first vote arrives (set --data-dir or --file)", file)
+			}
 			if err != nil {
 				return fmt.Errorf("feedback log: %w", err)
 			}
