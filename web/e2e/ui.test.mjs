@@ -67,11 +67,13 @@ async function server(withLM, extra = {}) {
   const p = start(['serve', '--seed', 'docs'], env);
   const url = 'http://127.0.0.1:' + port;
   await waitReady(url, p);
+  dataOf[url] = data;
   return url;
 }
 
 let browser, lmURL, withLM, evidenceOnly, locked;
 const keyFor = {};
+const dataOf = {};
 
 before(async () => {
   const lmPort = await freePort();
@@ -261,6 +263,20 @@ test('without an LM the answer is labelled evidence only', async () => {
   assert.match(await pg.textContent('#answer'), /SHOULDERS_LM_URL/);
   assert.ok(await pg.isDisabled('#s-recursion') && await pg.isDisabled('#s-pool'), 'reading settings need an LM');
   await pg.screenshot({ path: join(shots, 'evidence-only.png'), fullPage: true });
+
+  // Marking a passage helpful stores a vote that exports as training data.
+  await pg.locator('#packed li').first().getByRole('button', { name: 'This passage helped' }).click();
+  await pg.waitForFunction(() => /Thanks, noted/.test(document.querySelector('#packed li').textContent));
+  const out = spawnSync(bin, ['feedback', 'export', '--file', join(dataOf[evidenceOnly], 'feedback.jsonl')], { cwd: root, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const labelled = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const asked = await (await fetch(evidenceOnly + '/v1/ask', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ question: 'How do I configure the LM?' }),
+  })).json();
+  assert.equal(labelled.length, 1, out.stdout);
+  assert.equal(labelled[0].question, 'How do I configure the LM?');
+  assert.equal(labelled[0].passage_ids.length, 1);
+  assert.ok(asked.packed.some((p) => p.passage.id === labelled[0].passage_ids[0]), 'voted passage not among the packed: ' + out.stdout);
   // Phone width, dark theme.
   const phone = await page(evidenceOnly + '/?q=What+is+packing%3F', { viewport: { width: 390, height: 844 } });
   await phone.click('#theme');
