@@ -50,14 +50,11 @@ with the corpus those passages were ingested from:
 			if err != nil {
 				return err
 			}
-			w := io.Writer(os.Stdout)
+			w := io.WriteCloser(os.Stdout)
 			if out != "" {
-				o, err := os.Create(out)
-				if err != nil {
+				if w, err = os.Create(out); err != nil {
 					return err
 				}
-				defer o.Close()
-				w = o
 			}
 			bw := bufio.NewWriter(w)
 			for _, q := range labelled {
@@ -66,6 +63,11 @@ with the corpus those passages were ingested from:
 			}
 			if err := bw.Flush(); err != nil {
 				return err
+			}
+			if out != "" {
+				if err := w.Close(); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(os.Stderr, "%d questions with a helpful passage, from %d passage votes\n", len(labelled), votes)
 			return nil
