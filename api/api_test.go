@@ -500,7 +500,8 @@ func TestFeedbackIsStoredDurably(t *testing.T) {
 
 	// A crash mid-write left half a record, never acknowledged; the next
 	// server cuts it before appending, and keeps every whole record.
-	torn := string(b) + lines[0][:25]
+	// Its tail is longer than one block read back.
+	torn := string(b) + lines[0][:25] + strings.Repeat("\\u003c", 40<<10)
 	if err := os.WriteFile(path, []byte(torn), 0o644); err != nil {
 		t.Fatal(err)
 	}

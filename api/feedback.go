@@ -77,21 +77,26 @@ func trimTornTail(path string) error {
 	if err != nil || st.Size() == 0 {
 		return err
 	}
-	// Records are small (bodies are capped at 64 KiB): the last newline
-	// is within the final block read back.
+	// Read back block by block to the last newline: whole records end
+	// there.
 	end := st.Size()
-	const block = 128 << 10
-	start := max(0, end-block)
-	buf := make([]byte, end-start)
-	if _, err := f.ReadAt(buf, start); err != nil {
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, end-1); err != nil || last[0] == '\n' {
 		return err
 	}
-	if buf[len(buf)-1] == '\n' {
-		return nil
-	}
+	const block = 64 << 10
+	buf := make([]byte, block)
 	keep := int64(0)
-	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-		keep = start + int64(i) + 1
+	for pos := end; pos > 0 && keep == 0; {
+		start := max(0, pos-block)
+		b := buf[:pos-start]
+		if _, err := f.ReadAt(b, start); err != nil {
+			return err
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			keep = start + int64(i) + 1
+		}
+		pos = start
 	}
 	if err := f.Truncate(keep); err != nil {
 		return err
