@@ -213,13 +213,12 @@ func (c *config) openAt(dir string) (*app, error) {
 		Concurrency: c.Concurrency,
 	}
 	if c.RerankerPath != "none" && c.RerankerPath != "" {
-		m, err := rerank.Load(c.RerankerPath)
+		r, _, err := c.loadReranker(store)
 		switch {
 		case err == nil:
-			r := rerank.NewLazy(m, func(err error) {
-				c.logger().Warn("re-ranking is weaker than measured; install Debian's wordnet-base or set SHOULDERS_WORDNET", "err", err)
-			})
-			rd.Reranker = rerank.ForStore{R: r, Store: store}
+			sw := &swappable{}
+			sw.set(r)
+			rd.Reranker = sw
 		case errors.Is(err, os.ErrNotExist) && c.RerankerPath == rerank.DefaultModelPath:
 			// No shipped model where we run from: answer without re-ranking.
 		default:

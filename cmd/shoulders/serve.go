@@ -31,7 +31,11 @@ func serveCmd(cfg *config) *cobra.Command {
 		Short: "Serve the API on --addr",
 		Long: `Serve the API on --addr. With --seed, the given files or folders are
 ingested into the collection first when it holds no documents yet (the
-demo of 'make run' seeds it with the project's own docs).`,
+demo of 'make run' seeds it with the project's own docs).
+
+SIGHUP reloads the re-ranker model file (--reranker), for instance after
+retraining it from feedback; a file that does not load leaves the running
+model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := cfg.logger()
@@ -83,6 +87,21 @@ demo of 'make run' seeds it with the project's own docs).`,
 			if err != nil {
 				return err
 			}
+			// SIGHUP swaps in the re-ranker file as it is now, such as a model
+			// retrained from feedback, without dropping a request.
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			go func() {
+				for {
+					select {
+					case <-hup:
+						a.reloadReranker(log)
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
 			log.Info("serving", "url", "http://"+ln.Addr().String(), "collection", cfg.Collection)
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/internal/testenv"
+	"github.com/shoulders-qa/shoulders/retriever"
+)
+
+// SIGHUP swaps in a retrained re-ranker while the server runs; a file
+// that does not load leaves the running model in place.
+func TestSIGHUPReloadsTheReranker(t *testing.T) {
+	bin := shouldersBin(t)
+	data := t.TempDir()
+	addr := freeAddr(t)
+	model := filepath.Join(data, "reranker.json")
+	install := func(b []byte) {
+		t.Helper()
+		// Written whole and renamed, as a training run should replace it.
+		tmp := model + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, model); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(testenv.Root(t), "models", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	install(read("reranker.json"))
+
+	logPath := filepath.Join(data, "server.log")
+	logf, _ := os.Create(logPath)
+	defer logf.Close()
+	srv := exec.Command(bin, "serve", "--seed", "../../docs")
+	srv.Env = append(os.Environ(), "SHOULDERS_DATA_DIR="+data, "SHOULDERS_ADDR="+addr, "SHOULDERS_WEAVIATE=off",
+		"SHOULDERS_RERANKER="+model, "SHOULDERS_LOG_LEVEL=info")
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	if err := waitHealthy("http://"+addr, logPath); err != nil {
+		t.Fatal(err)
+	}
+
+	// scores are the re-ranker's scores of the first five results.
+	scores := func() []float64 {
+		t.Helper()
+		resp, err := http.Post("http://"+addr+"/v1/search", "application/json",
+			strings.NewReader(`{"query": "How do I configure the LM?", "k": 20}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Results  []retriever.Candidate `json:"results"`
+			Reranked bool                  `json:"reranked"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || !body.Reranked || len(body.Results) < 5 {
+			t.Fatalf("search: %v, reranked %v, %d results", err, body.Reranked, len(body.Results))
+		}
+		var out []float64
+		for _, c := range body.Results[:5] {
+			for _, s := range c.Sources {
+				if s.Retriever == "rerank" {
+					out = append(out, s.Score)
+				}
+			}
+		}
+		return out
+	}
+	// hup signals the server and waits for its log to say what it did.
+	hup := func(want string) {
+		t.Helper()
+		before, _ := os.ReadFile(logPath)
+		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			after, _ := os.ReadFile(logPath)
+			if strings.Contains(string(after[len(before):]), want) {
+				return
+			}
+		}
+		log, _ := os.ReadFile(logPath)
+		t.Fatalf("no %q in the log after SIGHUP:\n%s", want, log)
+	}
+
+	first := scores()
+	install([]byte(`{"format_version": 1, "features": [`)) // a broken file
+	hup("re-ranker not reloaded")
+	if kept := scores(); !equalScores(kept, first) {
+		t.Fatalf("a broken file changed the scores: %v, then %v", first, kept)
+	}
+	install(read("reranker-neural.json"))
+	hup("re-ranker reloaded")
+	if swapped := scores(); equalScores(swapped, first) {
+		t.Fatalf("the reloaded model scores as the first did: %v", swapped)
+	}
+}
+
+func equalScores(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
