@@ -20,6 +20,7 @@ import (
 func trainCmd(cfg *config) *cobra.Command {
 	var (
 		spec      eval.DatasetSpec
+		with      eval.DatasetSpec // your questions, added to the dataset's
 		retr, out string
 		neural    bool
 		epochs    int
@@ -43,7 +44,10 @@ FILE.jsonl with --corpus files. Each line is a question with its answers,
 {"question": "...", "answers": ["..."]}, or with the passages or documents
 that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
 "doc_ids" (ids as ingested); relevance judgments in BEIR form work too
-(--dataset beir --corpus --queries --qrels).`,
+(--dataset beir --corpus --queries --qrels). --with-questions and
+--with-corpus add your questions to a dataset's instead of replacing it:
+the model learns from both together, so a few hundred labelled questions,
+or exported feedback, add to what QA-mix teaches rather than replace it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -84,6 +88,23 @@ that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
 			if err != nil {
 				return err
 			}
+			var wds *eval.Dataset
+			if with.Questions != "" {
+				// Your questions over your corpus, in a collection of their
+				// own, learned from together with the dataset's.
+				with.Name = "questions"
+				if wds, err = eval.LoadDataset(ctx, with); err != nil {
+					return err
+				}
+				if _, _, err := a.index(ctx, "eval-with", wds.Corpus, quiet); err != nil {
+					return err
+				}
+				more, err := a.examples(ctx, "eval-with", retr, wds.Questions, quiet)
+				if err != nil {
+					return err
+				}
+				examples = append(examples, more...)
+			}
 			bar := newBar(len(examples), "analyze", quiet)
 			store := a.store
 			lists, err := rerank.BuildLists(ctx, func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
@@ -116,6 +137,9 @@ that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
 			if src != "" {
 				m.Training.Data = fmt.Sprintf("%s, %d questions from %s", ds.Name, len(ds.Questions), filepath.Base(src))
 			}
+			if wds != nil {
+				m.Training.Data += fmt.Sprintf(" + %d questions from %s", len(wds.Questions), filepath.Base(with.Questions))
+			}
 			m.Training.Retriever = retr
 			m.Training.Candidates = 100
 			m.Training.Positives = float64(pos) / float64(len(lists))
@@ -138,6 +162,8 @@ that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
 	f.StringVar(&spec.Queries, "queries", "", "BEIR queries file (with --dataset beir)")
 	f.StringVar(&spec.Qrels, "qrels", "", "BEIR relevance judgments, TREC or BEIR TSV (with --dataset beir)")
 	f.StringSliceVar(&spec.Corpus, "corpus", nil, "your corpus files")
+	f.StringVar(&with.Questions, "with-questions", "", "your labelled questions (JSONL, as --questions) to learn from together with --dataset's, such as exported feedback")
+	f.StringSliceVar(&with.Corpus, "with-corpus", nil, "the corpus files of --with-questions")
 	f.StringVar(&retr, "retriever", "bm25", "retriever of the training candidates")
 	f.StringVar(&out, "out", rerank.DefaultModelPath, "model file to write")
 	f.BoolVar(&neural, "neural", false, "also train the kernel-pooling component (measured no better on QA-mix; see BENCHMARKS.md)")

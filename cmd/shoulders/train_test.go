@@ -97,6 +97,30 @@ func TestTrainAndEvalOnRelevantIDs(t *testing.T) {
 	}
 }
 
+// Your questions can be learned from together with a benchmark's.
+func TestTrainWithYourQuestionsAdded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes NQ and SQuAD and trains")
+	}
+	data := t.TempDir()
+	model := filepath.Join(data, "model.json")
+	err := run(t, data, "train-reranker", "--dataset", "nq", "--shared", testenv.SharedData(t),
+		"--with-questions", idsOnly(t, 300), "--with-corpus", filepath.Join(testenv.SharedData(t), corpus.SQuADDevPath),
+		"--out", model, "--members", "1", "--epochs", "1", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rerank.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// NQ's train split has 2,124 questions, nearly all with an answer
+	// among their candidates; the 300 labelled ones come on top.
+	if tr := m.Training; tr.Questions < 2300 || !strings.Contains(tr.Data, "nq train split + 300 questions from labelled.jsonl") {
+		t.Fatalf("training summary %+v", tr)
+	}
+}
+
 // BEIR relevance judgments train too, but not SciFact's: they are its
 // test split.
 func TestTrainOnJudgments(t *testing.T) {
