@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,20 +41,8 @@ func TestSIGHUPReloadsTheReranker(t *testing.T) {
 	}
 	install(read("reranker.json"))
 
-	logPath := filepath.Join(data, "server.log")
-	logf, _ := os.Create(logPath)
-	defer logf.Close()
-	srv := exec.Command(bin, "serve", "--seed", "../../docs")
-	srv.Env = append(os.Environ(), "SHOULDERS_DATA_DIR="+data, "SHOULDERS_ADDR="+addr, "SHOULDERS_WEAVIATE=off",
-		"SHOULDERS_RERANKER="+model, "SHOULDERS_LOG_LEVEL=info")
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
+	srv, logPath := serveDocs(t, bin, data, addr, "SHOULDERS_RERANKER="+model, "SHOULDERS_LOG_LEVEL=info")
 	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
-	if err := waitHealthy("http://"+addr, logPath); err != nil {
-		t.Fatal(err)
-	}
 
 	// scores are the re-ranker's scores of the first five results.
 	scores := func() []float64 {

@@ -21,20 +21,8 @@ func TestGracefulShutdownFinishesRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = lm.Process.Kill(); _ = lm.Wait() }()
-	logPath := filepath.Join(data, "server.log")
-	logf, _ := os.Create(logPath)
-	defer logf.Close()
-	srv := exec.Command(bin, "serve", "--seed", "../../docs")
-	srv.Env = append(os.Environ(), "SHOULDERS_DATA_DIR="+data, "SHOULDERS_ADDR="+addr, "SHOULDERS_WEAVIATE=off",
+	srv, logPath := serveDocs(t, bin, data, addr,
 		"SHOULDERS_LM_URL=http://"+lmAddr, "SHOULDERS_LM_MODEL=test-model", "SHOULDERS_RERANKER=none")
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitHealthy("http://"+addr, logPath); err != nil {
-		_ = srv.Process.Kill()
-		t.Fatal(err)
-	}
 	type result struct {
 		status int
 		err    error
@@ -68,4 +56,29 @@ func TestGracefulShutdownFinishesRequests(t *testing.T) {
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("the server still answers after shutting down")
 	}
+}
+
+// serveDocs starts the binary serving the project's docs from data on
+// addr, without Weaviate, and waits until it answers; env adds settings.
+// Its output goes to the returned log file.
+func serveDocs(t *testing.T, bin, data, addr string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	logPath := filepath.Join(data, "server.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	srv := exec.Command(bin, "serve", "--seed", "../../docs")
+	srv.Env = append(append(os.Environ(), "SHOULDERS_DATA_DIR="+data, "SHOULDERS_ADDR="+addr, "SHOULDERS_WEAVIATE=off"), env...)
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitHealthy("http://"+addr, logPath); err != nil {
+		_ = srv.Process.Kill()
+		_ = srv.Wait()
+		t.Fatal(err)
+	}
+	return srv, logPath
 }
