@@ -40,7 +40,7 @@ func TestSQuADFile(t *testing.T) {
 		t.Fatalf("got %d paragraphs, %d skipped; want 2067, 0", len(docs), st.Skipped)
 	}
 	d := docs[0]
-	if d.Title != "Super_Bowl_50" || !strings.HasPrefix(d.Text, "Super Bowl 50 was an American football game") || !d.Prechunked {
+	if d.Title != "Super Bowl 50" || !strings.HasPrefix(d.Text, "Super Bowl 50 was an American football game") || !d.Prechunked {
 		t.Errorf("first paragraph: %+v", d)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 type squadParagraph struct {
@@ -82,7 +83,9 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 }
 
 // readSQuAD reads a SQuAD v1.1/v2.0 JSON file; every paragraph is a passage
-// titled with its article title.
+// titled with its article title. SQuAD names articles by their Wikipedia
+// page names ("Amazon_rainforest"), which the word splitter would keep as
+// one term that no question holds, so the title spells them with spaces.
 func readSQuAD(ctx context.Context, r io.Reader, name string, emit func(Document) error, st *Stats) error {
 	return eachSQuADArticle(ctx, r, name, func(i int, a squadArticle) error {
 		for p, para := range a.Paragraphs {
@@ -90,7 +93,7 @@ func readSQuAD(ctx context.Context, r io.Reader, name string, emit func(Document
 				st.skip(name, 0, fmt.Errorf("article %d paragraph %d: empty context", i, p))
 				continue
 			}
-			d := Document{ID: SQuADDocID(a.Title, p), Title: a.Title, Text: para.Context, Source: name, Prechunked: true}
+			d := Document{ID: SQuADDocID(a.Title, p), Title: strings.ReplaceAll(a.Title, "_", " "), Text: para.Context, Source: name, Prechunked: true}
 			if err := emit(d); err != nil {
 				return err
 			}
