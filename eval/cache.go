@@ -13,7 +13,8 @@ import (
 
 // schemaVersion changes whenever indexing changes what a cached index
 // holds, so stale caches are rebuilt.
-const schemaVersion = "bleve-body-v2"
+// v3: accents folded, SQuAD titles spelled with spaces.
+const schemaVersion = "bleve-body-v3"
 
 // Fingerprint identifies a corpus and how it is indexed: file names,
 // sizes and modification times, the chunker settings and schema version.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,8 +64,19 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open collection %q: %w", name, err)
 	}
-	return &Collection{Name: name, dir: dir, idx: idx, opts: opts}, nil
+	c := &Collection{Name: name, dir: dir, idx: idx, opts: opts}
+	if a := c.Analyzer(); a != AnalyzerName {
+		// Searches still work, through the analyzer the index was built
+		// with; only spellings that differ by accents do not meet.
+		slog.Warn("collection was indexed by an older analyzer; ingest its documents into a new data directory to match accented and plain spellings",
+			"collection", name, "analyzer", a, "current", AnalyzerName)
+	}
+	return c, nil
 }
+
+// Analyzer names the analyzer the collection's text was indexed with,
+// fixed when the index was created.
+func (c *Collection) Analyzer() string { return c.idx.Mapping().AnalyzerNameForPath(fieldBody) }
 
 func (c *Collection) close() error { return c.idx.Close() }
 

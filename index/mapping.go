@@ -2,7 +2,6 @@ package index
 
 import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	bleveidx "github.com/blevesearch/bleve_index_api"
@@ -36,7 +35,7 @@ func init() {
 }
 
 // passageMapping indexes title and text with the English analyzer (Porter
-// stemming, stop words) under BM25, and stores what retrieval returns.
+// stemming, stop words, accents folded) under BM25, and stores what retrieval returns.
 // Queries run against "body", title and text as one field, as Anserini
 // indexes DPR's Wikipedia passages; a separate title field can be boosted
 // on top (Options.TitleBoost).
@@ -44,7 +43,7 @@ func init() {
 func passageMapping() *mapping.IndexMappingImpl {
 	text := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = AnalyzerName
 		f.IncludeTermVectors = false
 		f.IncludeInAll = false
 		f.DocValues = false
@@ -88,7 +87,7 @@ func passageMapping() *mapping.IndexMappingImpl {
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
-	im.DefaultAnalyzer = en.AnalyzerName
+	im.DefaultAnalyzer = AnalyzerName
 	im.ScoringModel = bleveidx.BM25Scoring
 	im.IndexDynamic = false
 	im.StoreDynamic = false

@@ -5,19 +5,17 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/go-porterstemmer"
 )
 
-// The English analyzer of the index runs, on each word, the possessive
-// filter ("Luther's" to "Luther"), lower case, the stop list and the
-// Porter stemmer. Each depends on the word alone, so the re-ranker, which
-// analyzes 100 passages per question, strips possessives as it splits
-// words and keeps the outcome of the other three per distinct word (see
-// term).
+// The index's analyzer (AnalyzerName) runs, on each word, the possessive
+// filter ("Luther's" to "Luther"), lower case, accent folding, the stop
+// list and the Porter stemmer. Each depends on the word alone, so the
+// re-ranker, which analyzes 100 passages per question, strips possessives
+// as it splits words and keeps the outcome of the others per distinct
+// word (see term).
 var (
 	analyzerOnce sync.Once
 	analyzer     analysis.Analyzer
@@ -28,7 +26,7 @@ var (
 )
 
 // Terms analyzes text exactly as the BM25 index does (English analyzer:
-// lower case, stop words removed, Porter stems), so the reader's notion
+// lower case, accents folded, stop words removed, Porter stems), so the reader's notion
 // of a matching word agrees with retrieval's.
 func Terms(text string) []string {
 	terms, _ := TermsAt(text)
@@ -58,17 +56,17 @@ func TermsAt(text string) (terms []string, starts []int) {
 func english() analysis.Analyzer {
 	analyzerOnce.Do(func() {
 		cache := registry.NewCache()
-		a, err := cache.AnalyzerNamed(en.AnalyzerName)
+		a, err := cache.AnalyzerNamed(AnalyzerName)
 		if err != nil {
 			panic(err) // the analyzer is compiled in; failure is a build defect
 		}
 		analyzer = a
-		// The same chain as en's analyzer, in the same order.
+		// The same chain as the analyzer's, in the same order.
 		tok, err := cache.TokenizerNamed(unicode.Name)
 		if err != nil {
 			panic(err)
 		}
-		for _, name := range []string{en.PossessiveName, lowercase.Name, en.StopName} {
+		for _, name := range analyzerFilters[:len(analyzerFilters)-1] {
 			f, err := cache.TokenFilterNamed(name)
 			if err != nil {
 				panic(err)
@@ -96,7 +94,7 @@ var (
 )
 
 // term is the index term of a word past the possessive filter (lower
-// case, Porter stem), and false for a stop word.
+// case, folded, Porter stem), and false for a stop word.
 func term(word []byte) (string, bool) {
 	wordsMu.RLock()
 	r, ok := known[string(word)]
