@@ -52,16 +52,7 @@ func TestAccentsFold(t *testing.T) {
 func TestOlderAnalyzerStillOpens(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := passageMapping()
-	m.DefaultAnalyzer = en.AnalyzerName
-	for _, f := range []string{fieldTitle, fieldText, fieldBody} {
-		m.DefaultMapping.Properties[f].Fields[0].Analyzer = en.AnalyzerName
-	}
-	idx, err := bleve.New(filepath.Join(dir, "collections", "test", "bleve"), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx.Close()
+	olderCollection(t, dir, "test")
 	s, c := openTest(t, dir)
 	defer s.Close()
 	if c.Analyzer() != en.AnalyzerName {
@@ -77,5 +68,23 @@ func TestOlderAnalyzerStillOpens(t *testing.T) {
 	defer s2.Close()
 	if c2.Analyzer() != AnalyzerName {
 		t.Fatalf("a new collection's analyzer is %q", c2.Analyzer())
+	}
+}
+
+// olderCollection creates an empty collection as releases before accent
+// folding made them: Bleve's English analyzer on every text field.
+func olderCollection(t *testing.T, dir, name string) {
+	t.Helper()
+	m := passageMapping()
+	m.DefaultAnalyzer = en.AnalyzerName
+	for _, f := range []string{fieldTitle, fieldText, fieldBody} {
+		m.DefaultMapping.Properties[f].Fields[0].Analyzer = en.AnalyzerName
+	}
+	idx, err := bleve.New(filepath.Join(dir, "collections", name, "bleve"), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -68,7 +68,7 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 	if a := c.Analyzer(); a != AnalyzerName {
 		// Searches still work, through the analyzer the index was built
 		// with; only spellings that differ by accents do not meet.
-		slog.Warn("collection was indexed by an older analyzer; ingest its documents into a new data directory to match accented and plain spellings",
+		slog.Warn("collection was indexed by an older analyzer: stop the server and run `shoulders reindex` to match accented and plain spellings",
 			"collection", name, "analyzer", a, "current", AnalyzerName)
 	}
 	return c, nil

@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 func metaKey(k string) []byte { return []byte("meta\x00" + k) }
@@ -17,7 +18,14 @@ func (c *Collection) Meta(key string) (string, error) {
 func (c *Collection) SetMeta(key, value string) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	keys, err := c.metaKeys()
+	if err != nil {
+		return err
+	}
 	b := c.idx.NewBatch()
+	if !contains(keys, key) {
+		b.SetInternal(metaKeysKey, []byte(strings.Join(append(keys, key), "\n")))
+	}
 	b.SetInternal(metaKey(key), []byte(value))
 	return c.idx.Batch(b)
 }

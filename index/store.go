@@ -67,6 +67,9 @@ func (s *Store) Collection(name string, create bool) (*Collection, error) {
 		return c, nil
 	}
 	dir := s.path(name)
+	if err := finishSwap(dir); err != nil {
+		return nil, fmt.Errorf("collection %q: finish an interrupted reindex: %w", name, err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "bleve")); os.IsNotExist(err) && !create {
 		return nil, fmt.Errorf("%w: %q", ErrNoCollection, name)
 	}
@@ -87,7 +90,11 @@ func (s *Store) Collections() ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		if e.IsDir() && corpus.ValidateCollection(e.Name()) == nil {
-			if _, err := os.Stat(filepath.Join(s.path(e.Name()), "bleve")); err == nil {
+			// bleve.new alone is a reindex a crash stopped between its
+			// renames; opening the collection finishes it.
+			_, err := os.Stat(filepath.Join(s.path(e.Name()), "bleve"))
+			_, errNew := os.Stat(filepath.Join(s.path(e.Name()), "bleve.new"))
+			if err == nil || errNew == nil {
 				out = append(out, e.Name())
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -42,7 +43,7 @@ func searchCmd(cfg *config) *cobra.Command {
 				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: rt.Mode, Results: rt.Candidates, Degraded: rt.Degraded}
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
+				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
@@ -50,7 +51,7 @@ func searchCmd(cfg *config) *cobra.Command {
 				fmt.Fprintf(os.Stderr, "degraded: %s unavailable; results from BM25\n", strings.Join(res.Degraded, ", "))
 			}
 			for _, c := range res.Results {
-				printCandidate(c)
+				printCandidate(cmd.OutOrStdout(), c)
 			}
 			return nil
 		},
@@ -60,10 +61,10 @@ func searchCmd(cfg *config) *cobra.Command {
 	return cmd
 }
 
-func printCandidate(c retriever.Candidate) {
+func printCandidate(w io.Writer, c retriever.Candidate) {
 	text := strings.Join(strings.Fields(c.Passage.Text), " ")
 	if len(text) > 160 {
 		text = text[:160] + "..."
 	}
-	fmt.Printf("%3d. %.3f  %s  [%s]\n     %s\n", c.Rank, c.Score, c.Passage.Title, c.Passage.ID, text)
+	fmt.Fprintf(w, "%3d. %.3f  %s  [%s]\n     %s\n", c.Rank, c.Score, c.Passage.Title, c.Passage.ID, text)
 }
