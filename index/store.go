@@ -32,9 +32,10 @@ type Options struct {
 	TitleBoost float64
 }
 
-// DefaultTitleBoost is zero: on QA-mix train an extra title match helps NQ
-// a little (+3.5 top-1 at 0.2) and hurts SQuAD a lot (-11), whose
-// paragraphs share their article's title.
+// DefaultTitleBoost is zero: on QA-mix train an extra title match at 0.2
+// ranks the answer first for 3.2 points more NQ questions and 4.0 fewer
+// SQuAD ones, whose paragraphs share their article's title (shoulders eval
+// --split train --title-boost 0.2).
 const DefaultTitleBoost = 0.0
 
 // OpenStore opens (creating if needed) the store in dir.
