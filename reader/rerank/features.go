@@ -42,6 +42,9 @@ const (
 	fBestSentenceSyn
 	fTitleShare
 	fCoverTitleLocal
+	fTitleAsked // the share of the title's name the question holds
+	fTitleAllAsked
+	fTitleKindAsked
 	numFeatures
 )
 
@@ -59,6 +62,7 @@ var FeatureNames = []string{
 	"best_sentence_title_local", "best_window_local",
 	"cover_syn", "best_sentence_syn",
 	"title_share", "cover_title_local",
+	"title_asked", "title_all_asked", "title_kind_asked",
 }
 
 // features computes the interaction features of one candidate of q's
@@ -81,6 +85,7 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	if q.n > 0 {
 		f[fTitleShare] = float64(q.titles[d.titleRaw]) / float64(q.n)
 	}
+	q.titleAsked(d, f)
 	if q.idfSum == 0 {
 		return f
 	}
@@ -136,6 +141,46 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	sentences(q, d, h, f)
 	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidf), q.lidfSum)
 	return f
+}
+
+// titleAsked fills how much of the passage's title the question names.
+// Coverage features ask how much of the question a title holds; this asks
+// the converse, which tells the article about the question's subject
+// ("Roman Empire") from those that merely mention it ("Fall of the Western
+// Roman Empire"). A title's kind ("film", "novel", "season 7") counts when
+// the question names it or a relative ("movie", "book").
+func (q *query) titleAsked(d *doc, f []float64) {
+	if len(d.titleName) > 0 {
+		n := 0
+		for _, t := range d.titleName {
+			if q.asks(t) {
+				n++
+			}
+		}
+		f[fTitleAsked] = float64(n) / float64(len(d.titleName))
+		if n == len(d.titleName) {
+			f[fTitleAllAsked] = 1
+		}
+	}
+	for _, t := range d.titleKind {
+		if q.asks(t) {
+			f[fTitleKindAsked] = 1
+			break
+		}
+	}
+}
+
+// asks says whether the question holds t or a WordNet relative of it.
+func (q *query) asks(t string) bool {
+	if _, ok := q.bit[t]; ok {
+		return true
+	}
+	for _, r := range q.lex.Related(t) {
+		if _, ok := q.bit[r]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func ratio(a, b float64) float64 {

@@ -15,6 +15,8 @@ type doc struct {
 	title     []string // analyzed terms of the title
 	titleSet  map[string]bool
 	titleRaw  string
+	titleName []string   // the title's name, before its kind in parentheses
+	titleKind []string   // that kind: "novel" in "Small Steps (novel)"
 	sentences [][]string // analyzed terms per sentence
 	text      string
 	spans     []corpus.Span // of each sentence in text
@@ -29,6 +31,11 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 		titleTerms = index.Terms
 	}
 	d := &doc{title: titleTerms(p.Title), titleRaw: p.Title, words: countWords(p.Text), text: p.Text}
+	if name, kind, ok := splitTitle(p.Title); ok {
+		d.titleName, d.titleKind = titleTerms(name), titleTerms(kind)
+	} else {
+		d.titleName = d.title
+	}
 	// One analysis of the whole text, cut at sentence boundaries.
 	terms, starts := index.TermsAt(p.Text)
 	d.terms = terms
@@ -51,6 +58,17 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 		d.tf[t]++
 	}
 	return d
+}
+
+// splitTitle parts a title ending in a parenthesized kind, as
+// Wikipedia's disambiguated titles do: "Buffy the Vampire Slayer (film)".
+func splitTitle(t string) (name, kind string, ok bool) {
+	t = strings.TrimSpace(t)
+	i := strings.LastIndex(t, " (")
+	if i <= 0 || !strings.HasSuffix(t, ")") {
+		return t, "", false
+	}
+	return t[:i], t[i+2 : len(t)-1], true
 }
 
 // sentence is the raw text of sentence i.
