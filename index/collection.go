@@ -249,20 +249,30 @@ func (c *Collection) PassageIDs(ctx context.Context) (map[string]struct{}, error
 	}
 }
 
-// Dir is the collection's folder, where files kept beside its index live.
-func (c *Collection) Dir() string { return c.dir }
-
-// EachPassage calls fn with every passage of the collection, in batches.
-func (c *Collection) EachPassage(ctx context.Context, fn func([]corpus.Passage) error) error {
+// sortedPassageIDs lists every passage ID in order: a stable order makes
+// fitting and copying reproducible.
+func (c *Collection) sortedPassageIDs(ctx context.Context) ([]string, error) {
 	set, err := c.PassageIDs(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ids := make([]string, 0, len(set))
 	for id := range set {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids) // a stable order makes fitting reproducible
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Dir is the collection's folder, where files kept beside its index live.
+func (c *Collection) Dir() string { return c.dir }
+
+// EachPassage calls fn with every passage of the collection, in batches.
+func (c *Collection) EachPassage(ctx context.Context, fn func([]corpus.Passage) error) error {
+	ids, err := c.sortedPassageIDs(ctx)
+	if err != nil {
+		return err
+	}
 	for start := 0; start < len(ids); start += 1000 {
 		ps, err := c.Passages(ctx, ids[start:min(start+1000, len(ids))])
 		if err != nil {

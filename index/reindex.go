@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -32,16 +31,6 @@ func (s *Store) Reindex(ctx context.Context, name string, progress func(done, to
 	if err != nil {
 		return err
 	}
-	ids, err := c.PassageIDs(ctx)
-	if err != nil {
-		return err
-	}
-	sorted := make([]string, 0, len(ids))
-	for id := range ids {
-		sorted = append(sorted, id)
-	}
-	sort.Strings(sorted)
-
 	unlock, ok, err := lockDir(c.dir)
 	if err != nil {
 		return err
@@ -58,9 +47,15 @@ func (s *Store) Reindex(ctx context.Context, name string, progress func(done, to
 	if err != nil {
 		return fmt.Errorf("reindex %q: %w", name, err)
 	}
-	c.wmu.Lock() // no writes to the old index while it is copied
-	err = copyIndex(ctx, c, nidx, sorted, progress)
-	c.wmu.Unlock()
+	// No writes to the old index from its listing to its close: they
+	// would be lost. A write waiting meanwhile meets a closed index and
+	// fails rather than vanish.
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	ids, err := c.sortedPassageIDs(ctx)
+	if err == nil {
+		err = copyIndex(ctx, c, nidx, ids, progress)
+	}
 	if cerr := nidx.Close(); err == nil {
 		err = cerr
 	}
