@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -23,7 +24,7 @@ func (c *Collection) SetMeta(key, value string) error {
 		return err
 	}
 	b := c.idx.NewBatch()
-	if !contains(keys, key) {
+	if !slices.Contains(keys, key) {
 		b.SetInternal(metaKeysKey, []byte(strings.Join(append(keys, key), "\n")))
 	}
 	b.SetInternal(metaKey(key), []byte(value))

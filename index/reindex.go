@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -141,20 +142,11 @@ func (c *Collection) metaKeys() ([]string, error) {
 	}
 	keys := append([]string{}, legacyMetaKeys...)
 	for _, k := range strings.Split(string(b), "\n") {
-		if k != "" && !contains(keys, k) {
+		if k != "" && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
 	}
 	return keys, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // finishSwap completes or undoes a reindex that a crash interrupted. The

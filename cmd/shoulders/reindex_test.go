@@ -1,23 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// output runs the CLI in-process and returns what it printed.
-func output(t *testing.T, data string, args ...string) (string, error) {
-	t.Helper()
-	root := rootCmd()
-	root.SetArgs(append([]string{"--weaviate", "off", "--data-dir", data}, args...))
-	var out strings.Builder
-	root.SetOut(&out)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 // reindex leaves current collections alone unless told, rebuilds a named
 // one keeping its passages, and refuses an unknown name.

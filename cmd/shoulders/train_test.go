@@ -14,14 +14,23 @@ import (
 	"github.com/shoulders-qa/shoulders/reader/rerank"
 )
 
-// run executes the CLI in process with an isolated data folder and no
-// Weaviate.
-func run(t *testing.T, data string, args ...string) error {
+// output executes the CLI in process with an isolated data folder and no
+// Weaviate, and returns what it printed.
+func output(t *testing.T, data string, args ...string) (string, error) {
 	t.Helper()
 	root := rootCmd()
 	root.SetArgs(append([]string{"--weaviate", "off", "--data-dir", data}, args...))
-	root.SetOut(&strings.Builder{})
-	return root.ExecuteContext(context.Background())
+	var out strings.Builder
+	root.SetOut(&out)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// run is output when only the error matters.
+func run(t *testing.T, data string, args ...string) error {
+	t.Helper()
+	_, err := output(t, data, args...)
+	return err
 }
 
 // idsOnly writes n SQuAD train questions labelled only with the paragraph
