@@ -165,7 +165,7 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, err
 	for _, e := range entries {
 		for _, p := range e.Passages {
 			d := bleveDoc{
-				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: p.Title + "\n" + p.Text, Source: p.Source,
+				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: bodyOf(p.Title, p.Text), Source: p.Source,
 				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End),
 			}
 			if p.Ordinal == 0 {

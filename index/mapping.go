@@ -96,6 +96,9 @@ func passageMapping() *mapping.IndexMappingImpl {
 }
 
 // bleveDoc is the shape of a passage handed to Bleve.
+// bodyOf is what the body field indexes: the title, then the text.
+func bodyOf(title, text string) string { return title + "\n" + text }
+
 type bleveDoc struct {
 	DocID   string  `json:"doc_id"`
 	Title   string  `json:"title"`

@@ -102,7 +102,7 @@ func copyIndex(ctx context.Context, c *Collection, to bleve.Index, ids []string,
 			str := func(k string) string { s, _ := h.Fields[k].(string); return s }
 			num := func(k string) float64 { f, _ := h.Fields[k].(float64); return f }
 			d := bleveDoc{DocID: str(fieldDocID), Title: str(fieldTitle), Text: str(fieldText),
-				Body: str(fieldTitle) + "\n" + str(fieldText), Source: str(fieldSource),
+				Body: bodyOf(str(fieldTitle), str(fieldText)), Source: str(fieldSource),
 				Ordinal: num(fieldOrdinal), Start: num(fieldStart), End: num(fieldEnd),
 				Passages: num(fieldPassages), Chars: num(fieldChars), Meta: str(fieldMeta), Updated: str(fieldUpdated)}
 			if err := b.Index(h.ID, d); err != nil {
