@@ -22,6 +22,17 @@ func (q *query) hitsOf(d *doc) *hits {
 		b := q.bit[t]
 		h.exact[i], h.soft[i] = b, b|q.soft[t]
 	}
+	if len(q.spans) > 0 {
+		for i, t := range d.terms {
+			for _, s := range q.spans[t] {
+				if hasAt(d.terms, i, s.terms) {
+					for k := range s.terms {
+						h.soft[i+k] |= s.bits
+					}
+				}
+			}
+		}
+	}
 	// Sentences are consecutive runs of d.terms.
 	off := 0
 	for i, s := range d.sentences {

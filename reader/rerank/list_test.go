@@ -119,6 +119,36 @@ func TestWordNetRelatesParaphrases(t *testing.T) {
 	}
 }
 
+// WordNet's phrases relate several words to one: the question's "last
+// name" is the passage's "surname", its "uk" the "United Kingdom".
+func TestWordNetPhrases(t *testing.T) {
+	lex, err := WordNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		question, hit, miss string
+	}{
+		{"where does the last name orozco come from", "Orozco is a surname of Basque origin.", "Orozco is a town of Basque origin."},
+		{"when was national service abolished in the uk", "National service in the United Kingdom ended in 1960.", "National service in the United Provinces ended in 1960."},
+		{"when did they start vaccinating for whooping cough", "Vaccination against pertussis started in the 1940s.", "Vaccination against measles started in the 1960s."},
+	} {
+		f := listFeats(t, lex, c.question, corpus.Passage{Title: "A", Text: c.hit}, corpus.Passage{Title: "B", Text: c.miss})
+		if f[0]["cover_syn"] <= f[0]["cover_local"] || f[0]["best_sentence_syn"] <= f[1]["best_sentence_syn"] {
+			t.Errorf("%q: the phrase did not match: %v / %v", c.question, f[0], f[1])
+		}
+		if f[1]["cover_syn"] != f[1]["cover_local"] {
+			t.Errorf("%q: %q matched through a relative", c.question, c.miss)
+		}
+	}
+	// A phrase whose words the other holds adds nothing: "natural gas"
+	// is not found by "gas" alone.
+	f := listFeats(t, lex, "where is natural gas found", corpus.Passage{Title: "A", Text: "Gas is found under the sea."})
+	if f[0]["cover_syn"] != f[0]["cover_local"] {
+		t.Errorf("natural gas matched gas: %v", f[0])
+	}
+}
+
 func TestWordNetErrors(t *testing.T) {
 	if _, err := LoadWordNet(t.TempDir()); err == nil {
 		t.Fatal("an empty folder loaded as WordNet")

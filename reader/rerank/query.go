@@ -41,6 +41,17 @@ type query struct {
 	bit  map[string]uint64
 	soft map[string]uint64
 	near map[string][]string
+	// spans maps the first term of a WordNet phrase some candidate may
+	// hold ("unit" of "united kingdom") to the phrases that stand for
+	// question terms ("uk").
+	spans map[string][]span
+}
+
+// A span is a sequence of passage terms standing for the question terms
+// in bits.
+type span struct {
+	terms []string
+	bits  uint64
 }
 
 func newQuery(text string, terms []string, idf func(string) float64, lex *Lexicon) *query {
@@ -112,6 +123,7 @@ func (q *query) local(docs []*doc) {
 			long = append(long, t)
 		}
 	}
+	q.phrases(docs, absent)
 	if len(long) > 0 {
 		seen := map[[2]string]bool{}
 		for _, d := range docs {
@@ -145,6 +157,13 @@ func (q *query) local(docs []*doc) {
 				m |= b
 			}
 		}
+		for _, ss := range q.spans {
+			for _, s := range ss {
+				if m&s.bits != s.bits && d.tf[s.terms[0]] > 0 && d.holds(s.terms) {
+					m |= s.bits
+				}
+			}
+		}
 		for t := range d.titleSet {
 			tm |= q.bit[t]
 		}
@@ -170,6 +189,61 @@ func (q *query) local(docs []*doc) {
 		q.lidfSum += q.lidf[i]
 		q.tidf[i] = idf(tdf[i])
 	}
+}
+
+// phrases adds the WordNet relations in which the question or the
+// passage says in several words what the other says in one: a question's
+// "last name" stands for the passages' "surname", its "uk" for "united
+// kingdom".
+func (q *query) phrases(docs []*doc, absent map[string]bool) {
+	q.spans = map[string][]span{}
+	for i := range q.seq {
+		for _, p := range q.lex.Phrases(q.seq[i]) {
+			if !hasAt(q.seq, i, p.from) {
+				continue
+			}
+			var b uint64
+			for k := range p.from {
+				b |= q.seqBits[i+k]
+			}
+			r := p.to[0]
+			if b == 0 || absent[r] {
+				continue
+			}
+			if !inAny(docs, r) {
+				absent[r] = true
+				continue
+			}
+			if len(p.to) == 1 {
+				q.soft[r] |= b
+			} else {
+				q.spans[r] = append(q.spans[r], span{terms: p.to, bits: b})
+			}
+		}
+	}
+}
+
+// hasAt says whether ts holds seq from position i on.
+func hasAt(ts []string, i int, seq []string) bool {
+	if i+len(seq) > len(ts) {
+		return false
+	}
+	for k, t := range seq {
+		if ts[i+k] != t {
+			return false
+		}
+	}
+	return true
+}
+
+// holds says whether d's text holds the terms seq in order.
+func (d *doc) holds(seq []string) bool {
+	for i, t := range d.terms {
+		if t == seq[0] && hasAt(d.terms, i, seq) {
+			return true
+		}
+	}
+	return false
 }
 
 // inAny says whether a term occurs in any of docs.

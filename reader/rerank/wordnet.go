@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,22 @@ import (
 // a passage that says the same thing in other words.
 type Lexicon struct {
 	rel map[string][]string
+	// phrases relates term sequences of which one has several terms
+	// ("last name" and "surname", "uk" and "united kingdom"), by the
+	// first term of the side a question holds.
+	phrases map[string][]phrase
+}
+
+// A phrase relates the analyzed terms from, as a question holds them in
+// order, to the terms to, as a passage would.
+type phrase struct{ from, to []string }
+
+// Phrases returns the relations whose question side starts with t.
+func (l *Lexicon) Phrases(t string) []phrase {
+	if l == nil {
+		return nil
+	}
+	return l.phrases[t]
 }
 
 // Related returns the terms related to t, without t itself.
@@ -90,6 +107,27 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 		}
 		rel[a][b] = true
 	}
+	phrases := map[string][]phrase{}
+	seen := map[string]bool{}
+	terms := map[string][]string{}
+	addPhrase := func(from, to string) {
+		for _, w := range []string{from, to} {
+			if _, ok := terms[w]; !ok {
+				terms[w] = index.Terms(w)
+			}
+		}
+		f, t := terms[from], terms[to]
+		// Single terms relate through rel; a side whose terms the other
+		// holds ("natural gas" and "gas") would count a match the
+		// passage does not make.
+		if len(f) == 0 || len(t) == 0 || len(f) == 1 && len(t) == 1 || within(f, t) || within(t, f) {
+			return
+		}
+		if k := strings.Join(f, " ") + "|" + strings.Join(t, " "); !seen[k] {
+			seen[k] = true
+			phrases[f[0]] = append(phrases[f[0]], phrase{from: f, to: t})
+		}
+	}
 	related := map[string][]string{} // lemma -> related words, for exceptions
 	for _, p := range poses {
 		err := eachLine(filepath.Join(dir, "index."+p.name), func(line string) error {
@@ -98,9 +136,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 				return nil // license header
 			}
 			lemma := f[0]
-			if strings.Contains(lemma, "_") {
-				return nil
-			}
+			multi := strings.Contains(lemma, "_")
 			nptr, err := strconv.Atoi(f[3])
 			if err != nil || len(f) < 6+nptr {
 				return fmt.Errorf("index.%s: bad line %q", p.name, line)
@@ -118,11 +154,22 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 				if ss == nil {
 					continue
 				}
+				if multi {
+					name := strings.ReplaceAll(lemma, "_", " ")
+					for _, w := range ss.words {
+						if w != name {
+							addPhrase(name, w)
+						}
+					}
+					continue
+				}
 				self := 0
 				for j, w := range ss.words {
-					if w == lemma {
+					if strings.Contains(w, " ") {
+						addPhrase(lemma, w)
+					} else if w == lemma {
 						self = j + 1
-					} else if !strings.Contains(w, " ") {
+					} else {
 						add(lemma, w)
 						related[lemma] = append(related[lemma], w)
 					}
@@ -165,7 +212,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 			return nil, err
 		}
 	}
-	lex := &Lexicon{rel: make(map[string][]string, len(rel))}
+	lex := &Lexicon{rel: make(map[string][]string, len(rel)), phrases: phrases}
 	for t, set := range rel {
 		out := make([]string, 0, len(set))
 		for r := range set {
@@ -175,6 +222,16 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 		lex.rel[t] = out
 	}
 	return lex, nil
+}
+
+// within says whether every term of a is among b's.
+func within(a, b []string) bool {
+	for _, t := range a {
+		if !slices.Contains(b, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // readData parses a data.* file into synsets by byte offset.
