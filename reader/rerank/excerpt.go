@@ -100,7 +100,7 @@ func excerpts(q *query, d *doc, h *hits) []string {
 	w, tw := make([]float64, n), make([]float64, n)
 	best, bi := 0.0, -1
 	for i, m := range h.sentSoft {
-		w[i], tw[i] = weight(m, q.lidf), weight(m|h.title, q.lidf)
+		w[i], tw[i] = weight(m, q.lidf), weight(m|h.titleSoft, q.lidf)
 		if tw[i] > best {
 			best, bi = tw[i], i
 		}

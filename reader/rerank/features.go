@@ -193,7 +193,8 @@ func ratio(a, b float64) float64 {
 // sentences fills the features of the passage's best sentences: the
 // best by collection IDF (and the answer material it holds), by local
 // rarity alone, with the title's terms (a sentence says "he" where the
-// question names the article's subject), with WordNet relatives, and the
+// question names the article's subject), with WordNet relatives (the
+// title's counting too: "Most Valuable Player" for "mvp"), and the
 // best pair of neighbouring sentences.
 func sentences(q *query, d *doc, h *hits, f []float64) {
 	title := h.title
@@ -207,7 +208,7 @@ func sentences(q *query, d *doc, h *hits, f []float64) {
 		local = math.Max(local, weight(m, q.lidf))
 		withTitle = math.Max(withTitle, weight(m|title, q.lidf))
 		pair = math.Max(pair, weight(m|prev, q.lidf))
-		syn = math.Max(syn, weight(h.sentSoft[i], q.lidf))
+		syn = math.Max(syn, weight(h.sentSoft[i]|h.titleSoft, q.lidf))
 		prev = m
 	}
 	f[fBestSentence] = best / q.idfSum

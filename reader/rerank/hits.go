@@ -10,6 +10,7 @@ type hits struct {
 	// Per sentence, the union of its terms' bits.
 	sentExact, sentSoft []uint64
 	title               uint64 // question terms in the title
+	titleSoft           uint64 // and those its terms stand for
 }
 
 // hitsOf finds q's terms in d; q.local must have run over d's list.
@@ -45,6 +46,15 @@ func (q *query) hitsOf(d *doc) *hits {
 		off += len(s)
 	}
 	h.title = q.mask(d.title)
+	h.titleSoft = h.title
+	for i, t := range d.title {
+		h.titleSoft |= q.soft[t]
+		for _, s := range q.spans[t] {
+			if hasAt(d.title, i, s.terms) {
+				h.titleSoft |= s.bits
+			}
+		}
+	}
 	return h
 }
 

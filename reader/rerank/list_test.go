@@ -141,9 +141,18 @@ func TestWordNetPhrases(t *testing.T) {
 			t.Errorf("%q: %q matched through a relative", c.question, c.miss)
 		}
 	}
+	// The title's words stand in for the sentence's, relatives too: the
+	// award the sentence names is the title's "Most Valuable Player".
+	f := listFeats(t, lex, "who won the most mvp awards in the nba",
+		corpus.Passage{Title: "NBA Most Valuable Player Award", Text: "Kareem Abdul-Jabbar won the award a record six times."},
+		corpus.Passage{Title: "NBA Rookie of the Year Award", Text: "Wilt Chamberlain won the award in 1960."},
+		corpus.Passage{Title: "NBA All-Star Game", Text: "Kobe Bryant was named the game's Most Valuable Player four times."})
+	if f[0]["best_sentence_syn"] <= f[1]["best_sentence_syn"] {
+		t.Errorf("the title's phrase did not count: %v / %v", f[0]["best_sentence_syn"], f[1]["best_sentence_syn"])
+	}
 	// A phrase whose words the other holds adds nothing: "natural gas"
 	// is not found by "gas" alone.
-	f := listFeats(t, lex, "where is natural gas found", corpus.Passage{Title: "A", Text: "Gas is found under the sea."})
+	f = listFeats(t, lex, "where is natural gas found", corpus.Passage{Title: "A", Text: "Gas is found under the sea."})
 	if f[0]["cover_syn"] != f[0]["cover_local"] {
 		t.Errorf("natural gas matched gas: %v", f[0])
 	}
