@@ -17,8 +17,9 @@ import (
 // A Lexicon relates analyzed terms to the analyzed terms of words with
 // the same or a derived meaning, from WordNet: the synonyms of a word's
 // most frequent senses and its derivationally related forms ("built" and
-// "construction", "founded" and "established"). It lets a question match
-// a passage that says the same thing in other words.
+// "construction", "founded" and "established"), and the phrases among
+// those synonyms ("last name" and "surname"). It lets a question match a
+// passage that says the same thing in other words.
 type Lexicon struct {
 	rel map[string][]string
 	// phrases relates term sequences of which one has several terms
