@@ -24,15 +24,11 @@ func (q *query) hitsOf(d *doc) *hits {
 		h.exact[i], h.soft[i] = b, b|q.soft[t]
 	}
 	if len(q.spans) > 0 {
-		for i, t := range d.terms {
-			for _, s := range q.spans[t] {
-				if hasAt(d.terms, i, s.terms) {
-					for k := range s.terms {
-						h.soft[i+k] |= s.bits
-					}
-				}
+		q.eachSpan(d.terms, func(i int, s span) {
+			for k := range s.terms {
+				h.soft[i+k] |= s.bits
 			}
-		}
+		})
 	}
 	// Sentences are consecutive runs of d.terms.
 	off := 0
@@ -47,15 +43,22 @@ func (q *query) hitsOf(d *doc) *hits {
 	}
 	h.title = q.mask(d.title)
 	h.titleSoft = h.title
-	for i, t := range d.title {
+	for _, t := range d.title {
 		h.titleSoft |= q.soft[t]
+	}
+	q.eachSpan(d.title, func(_ int, s span) { h.titleSoft |= s.bits })
+	return h
+}
+
+// eachSpan calls fn with each of q's spans that ts holds and where.
+func (q *query) eachSpan(ts []string, fn func(i int, s span)) {
+	for i, t := range ts {
 		for _, s := range q.spans[t] {
-			if hasAt(d.title, i, s.terms) {
-				h.titleSoft |= s.bits
+			if hasAt(ts, i, s.terms) {
+				fn(i, s)
 			}
 		}
 	}
-	return h
 }
 
 // all is the union of the bits of every passage term.
