@@ -45,6 +45,7 @@ const (
 	fTitleAsked // the share of the title's name the question holds
 	fTitleAllAsked
 	fTitleKindAsked
+	fHowManyCounted // a number followed by what the question counts
 	numFeatures
 )
 
@@ -63,6 +64,7 @@ var FeatureNames = []string{
 	"cover_syn", "best_sentence_syn",
 	"title_share", "cover_title_local",
 	"title_asked", "title_all_asked", "title_kind_asked",
+	"howmany_counted",
 }
 
 // features computes the interaction features of one candidate of q's
@@ -138,6 +140,9 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	f[fProximity] = proximity(h.exact)
 	f[fLongestRun] = float64(longestRun(q.seq, q.seqBits, d.terms, h.exact)) / float64(max(len(q.seq), 1))
 	f[fLogLength] = math.Log1p(float64(d.words)) / 5
+	if counts(d.text, q.counted) {
+		f[fHowManyCounted] = 1
+	}
 	sentences(q, d, h, f)
 	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidf), q.lidfSum)
 	return f

@@ -20,6 +20,7 @@ type query struct {
 	bigrams map[[2]string]int // distinct question bigrams, numbered
 	qtype   int
 	words   map[string]bool // lower-cased raw words, to tell answer material
+	counted string          // what a "how many" question counts: "season"
 	lex     *Lexicon
 
 	// Filled per candidate list by local.
@@ -76,9 +77,11 @@ func newQuery(text string, terms []string, idf func(string) float64, lex *Lexico
 			}
 		}
 	}
-	for _, w := range splitWords(text) {
+	ws := splitWords(text)
+	for _, w := range ws {
 		q.words[w] = true
 	}
+	q.counted = countedUnit(ws)
 	return q
 }
 
