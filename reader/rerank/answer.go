@@ -16,7 +16,6 @@ const (
 	qWhere
 	qHowMany
 	qWhat
-	numQTypes
 )
 
 // questionType classes a question by its first question word, so that
