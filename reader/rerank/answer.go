@@ -120,7 +120,7 @@ func hasMaterial(raw string, qtype int, qwords map[string]bool) bool {
 // as an answer, until fn returns false. Words are slices of raw, not
 // copies. "century" after an ordinal ("the 10th century") is a date.
 func eachMaterial(raw string, fn func(w string, kind int) bool) {
-	first, ordinal := true, false
+	first, prev := true, ""
 	for len(raw) > 0 {
 		i := strings.IndexFunc(raw, func(r rune) bool { return !isSep(r) })
 		if i < 0 {
@@ -137,10 +137,10 @@ func eachMaterial(raw string, fn func(w string, kind int) bool) {
 			continue
 		}
 		k := materialKind(w, first)
-		if ordinal && (w == "century" || w == "centuries" || w == "millennium") {
+		if (w == "century" || w == "centuries" || w == "millennium") && isOrdinal(prev) {
 			k = kindYear
 		}
-		first, ordinal = false, isOrdinal(w)
+		first, prev = false, w
 		if !fn(w, k) {
 			return
 		}
