@@ -36,10 +36,26 @@ func Terms(text string) []string {
 // TermsAt analyzes text like Terms and also gives each term's byte offset
 // in text, so that one pass can be split among sentences.
 func TermsAt(text string) (terms []string, starts []int) {
+	return termsAt(text, true)
+}
+
+// TermsOnce analyzes text like Terms without remembering its words. It
+// suits a vocabulary read once, such as a lexicon's 80,000 words: kept,
+// they would fill the memory of words that passages use and slow every
+// lookup in it.
+func TermsOnce(text string) []string {
+	terms, _ := termsAt(text, false)
+	return terms
+}
+
+func termsAt(text string, keep bool) (terms []string, starts []int) {
 	english()
 	b := []byte(text)
+	// About one term per eight bytes of English, stop words dropped:
+	// sized once rather than grown.
+	terms, starts = make([]string, 0, len(text)/8+1), make([]int, 0, len(text)/8+1)
 	add := func(word []byte, start int) {
-		if s, ok := term(word); ok {
+		if s, ok := term(word, keep); ok {
 			terms, starts = append(terms, s), append(starts, start)
 		}
 	}
@@ -94,8 +110,9 @@ var (
 )
 
 // term is the index term of a word past the possessive filter (lower
-// case, folded, Porter stem), and false for a stop word.
-func term(word []byte) (string, bool) {
+// case, folded, Porter stem), and false for a stop word; keep says
+// whether a word not yet known is remembered.
+func term(word []byte, keep bool) (string, bool) {
 	wordsMu.RLock()
 	r, ok := known[string(word)]
 	wordsMu.RUnlock()
@@ -109,6 +126,9 @@ func term(word []byte) (string, bool) {
 	}
 	if len(toks) > 0 {
 		r = result{string(porterstemmer.StemWithoutLowerCasing(bytes.Runes(toks[0].Term))), true}
+	}
+	if !keep {
+		return r.term, r.ok
 	}
 	wordsMu.Lock()
 	if len(known) < maxWords {

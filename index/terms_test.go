@@ -98,3 +98,27 @@ func FuzzTerms(f *testing.F) {
 		}
 	})
 }
+
+// TermsOnce analyzes like Terms but leaves the shared word memory as it
+// was, so that a lexicon's vocabulary does not crowd out passages' words.
+func TestTermsOnceKeepsNothing(t *testing.T) {
+	knownWords := func() int {
+		wordsMu.RLock()
+		defer wordsMu.RUnlock()
+		return len(known)
+	}
+	text := "Quetzalcoatlus Hallgrímskirkja's zygomorphic pterosaurs"
+	before := knownWords()
+	got := TermsOnce(text)
+	if n := knownWords() - before; n != 0 {
+		t.Errorf("TermsOnce kept %d words", n)
+	}
+	if want, _ := reference(text); !slices.Equal(got, want) {
+		t.Errorf("TermsOnce(%q) = %q, the index makes %q", text, got, want)
+	}
+	// Terms keeps them: the words were new to the memory.
+	Terms(text)
+	if knownWords() == before {
+		t.Error("Terms kept nothing either: the test's words were not new")
+	}
+}

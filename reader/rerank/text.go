@@ -39,14 +39,15 @@ func analyze(p corpus.Passage, titleTerms func(string) []string) *doc {
 	// One analysis of the whole text, cut at sentence boundaries.
 	terms, starts := index.TermsAt(p.Text)
 	d.terms = terms
+	d.spans = corpus.Sentences(p.Text)
+	d.sentences = make([][]string, len(d.spans))
 	i := 0
-	for _, sp := range corpus.Sentences(p.Text) {
+	for k, sp := range d.spans {
 		j := i
 		for j < len(terms) && starts[j] < sp.End {
 			j++
 		}
-		d.sentences = append(d.sentences, terms[i:j:j])
-		d.spans = append(d.spans, sp)
+		d.sentences[k] = terms[i:j:j]
 		i = j
 	}
 	d.titleSet = make(map[string]bool, len(d.title))

@@ -91,7 +91,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 			return s
 		}
 		s := ""
-		if ts := index.Terms(w); len(ts) == 1 {
+		if ts := index.TermsOnce(w); len(ts) == 1 {
 			s = ts[0]
 		}
 		stems[w] = s
@@ -114,7 +114,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 	addPhrase := func(from, to string) {
 		for _, w := range []string{from, to} {
 			if _, ok := terms[w]; !ok {
-				terms[w] = index.Terms(w)
+				terms[w] = index.TermsOnce(w)
 			}
 		}
 		f, t := terms[from], terms[to]
