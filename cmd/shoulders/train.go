@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
@@ -26,6 +30,7 @@ func trainCmd(cfg *config) *cobra.Command {
 		epochs    int
 		members   int
 		seed      uint64
+		folds     int
 		quiet     bool
 	)
 	cmd := &cobra.Command{
@@ -47,12 +52,22 @@ that answer it, {"question": "...", "passage_ids": ["guide.md#2"]} or
 (--dataset beir --corpus --queries --qrels). --with-questions and
 --with-corpus add your questions to a dataset's instead of replacing it:
 the model learns from both together, so a few hundred labelled questions,
-or exported feedback, add to what QA-mix teaches rather than replace it.`,
+or exported feedback, add to what QA-mix teaches rather than replace it.
+
+--folds N cross-validates instead of writing a model: the training
+questions are dealt into N folds, each is ranked by a model trained on
+the others, and top-1 and MRR are printed per subset. It measures a change
+of features or settings on training data alone, so the dev split stays
+unread. Only questions with a relevant candidate count, so its top-1 runs
+above that of shoulders eval over every question.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if spec.Split == "" {
 				spec.Split = corpus.SplitTrain
+			}
+			if folds < 0 || folds == 1 {
+				return fmt.Errorf("--folds %d: cross-validation needs at least 2 folds (0 trains and writes a model)", folds)
 			}
 			if spec.Split == corpus.SplitDev {
 				return fmt.Errorf("the dev split is for measuring, never for training")
@@ -88,6 +103,10 @@ or exported feedback, add to what QA-mix teaches rather than replace it.`,
 			if err != nil {
 				return err
 			}
+			groups := make([]string, len(examples))
+			for i, q := range ds.Questions {
+				groups[i] = cmp.Or(q.Subset, ds.Name)
+			}
 			var wds *eval.Dataset
 			if with.Questions != "" {
 				// Your questions over your corpus, in a collection of their
@@ -104,6 +123,32 @@ or exported feedback, add to what QA-mix teaches rather than replace it.`,
 					return err
 				}
 				examples = append(examples, more...)
+				for range more {
+					groups = append(groups, "your questions")
+				}
+			}
+			data := fmt.Sprintf("%s %s split", ds.Name, ds.Split)
+			src := spec.Questions
+			if ds.IsBEIR() {
+				src = spec.Qrels
+			}
+			if src != "" {
+				data = fmt.Sprintf("%s, %d questions from %s", ds.Name, len(ds.Questions), filepath.Base(src))
+			}
+			if wds != nil {
+				data += fmt.Sprintf(" + %d questions from %s", len(wds.Questions), filepath.Base(with.Questions))
+			}
+			asked := len(examples)
+			if folds > 0 {
+				// Lists without a relevant candidate are left out of
+				// training; leave them out here too, so groups stay aligned.
+				kept, keptGroups := examples[:0:0], groups[:0:0]
+				for i, e := range examples {
+					if slices.Contains(e.Relevant, true) {
+						kept, keptGroups = append(kept, e), append(keptGroups, groups[i])
+					}
+				}
+				examples, groups = kept, keptGroups
 			}
 			bar := newBar(len(examples), "analyze", quiet)
 			store := a.store
@@ -117,29 +162,32 @@ or exported feedback, add to what QA-mix teaches rather than replace it.`,
 			for i := range lists {
 				pos += lists[i].Positives()
 			}
-			fmt.Fprintf(os.Stderr, "%d of %d training questions have a relevant passage among their %s candidates\n", len(lists), len(examples), retr)
+			fmt.Fprintf(os.Stderr, "%d of %d training questions have a relevant passage among their %s candidates\n", len(lists), asked, retr)
 			tbar := newBar(100, "train", quiet)
-			m, err := rerank.Train(lists, rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed, Members: members,
+			stage := "train"
+			tcfg := rerank.TrainConfig{Neural: neural, Epochs: epochs, Seed: seed, Members: members,
 				Progress: func(epoch, done, total int, loss float64) {
-					tbar.Describe(fmt.Sprintf("train epoch %d loss %.4f", epoch, loss))
+					tbar.Describe(fmt.Sprintf("%s epoch %d loss %.4f", stage, epoch, loss))
 					_ = tbar.Set(100 * done / total)
-				}})
+				}}
+			if folds > 0 {
+				res, err := rerank.CrossValidate(lists, groups, folds, tcfg, func(fold int) {
+					stage = fmt.Sprintf("fold %d/%d", fold+1, folds)
+				})
+				_ = tbar.Finish()
+				if err != nil {
+					return err
+				}
+				printCrossValidation(cmd.OutOrStdout(), res, folds, data, time.Since(start))
+				return nil
+			}
+			m, err := rerank.Train(lists, tcfg)
 			_ = tbar.Finish()
 			if err != nil {
 				return err
 			}
 			m.Lexicon = rerank.LexiconWordNet
-			m.Training.Data = fmt.Sprintf("%s %s split", ds.Name, ds.Split)
-			src := spec.Questions
-			if ds.IsBEIR() {
-				src = spec.Qrels
-			}
-			if src != "" {
-				m.Training.Data = fmt.Sprintf("%s, %d questions from %s", ds.Name, len(ds.Questions), filepath.Base(src))
-			}
-			if wds != nil {
-				m.Training.Data += fmt.Sprintf(" + %d questions from %s", len(wds.Questions), filepath.Base(with.Questions))
-			}
+			m.Training.Data = data
 			m.Training.Retriever = retr
 			m.Training.Candidates = 100
 			m.Training.Positives = float64(pos) / float64(len(lists))
@@ -169,7 +217,8 @@ or exported feedback, add to what QA-mix teaches rather than replace it.`,
 	f.BoolVar(&neural, "neural", false, "also train the kernel-pooling component (measured no better on QA-mix; see BENCHMARKS.md)")
 	f.IntVar(&epochs, "epochs", 12, "most epochs")
 	f.IntVar(&members, "members", 3, "networks trained with successive seeds and averaged (kernel pooling trains one)")
-	f.Uint64Var(&seed, "seed", 1, "seed of initialization, held-out split and order")
+	f.Uint64Var(&seed, "seed", 1, "seed of initialization, held-out split and order (and of the folds)")
+	f.IntVar(&folds, "folds", 0, "cross-validate over this many folds of the training questions and print the results instead of writing a model")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars")
 	return cmd
 }
@@ -256,4 +305,15 @@ func judgedQuestions(ds *eval.Dataset) []corpus.Question {
 		}
 	}
 	return out
+}
+
+// printCrossValidation writes a cross-validation's results as a table.
+func printCrossValidation(w io.Writer, res []rerank.CVResult, folds int, data string, took time.Duration) {
+	fmt.Fprintf(w, "%d-fold cross-validation on %s, questions with a relevant candidate (%s):\n", folds, data, took.Round(time.Second))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "subset\tquestions\ttop-1 %\tMRR")
+	for _, r := range res {
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.4f\n", r.Group, r.Questions, r.Top1, r.MRR)
+	}
+	_ = tw.Flush()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,30 @@ func TestTrainAndEvalOnRelevantIDs(t *testing.T) {
 		t.Fatalf("training summary %+v: want one positive per list (the labelled paragraph) over most of 300 questions", tr)
 	}
 
+	// Cross-validation on the same questions prints its measure per
+	// subset and writes no model.
+	cvModel := filepath.Join(data, "cv-model.json")
+	printed, err := output(t, data, "train-reranker", "--dataset", "questions", "--questions", questions, "--corpus", squad,
+		"--out", cvModel, "--members", "1", "--epochs", "4", "--folds", "3", "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cvModel); !os.IsNotExist(err) {
+		t.Fatalf("cross-validation wrote a model (%v)", err)
+	}
+	var n int
+	var top1, mrr float64
+	if _, err := fmt.Sscanf(printed[strings.Index(printed, "\nall ")+1:], "all %d %f %f", &n, &top1, &mrr); err != nil ||
+		!strings.HasPrefix(printed, "3-fold cross-validation on questions, 300 questions from labelled.jsonl") {
+		t.Fatalf("printed %q (%v)", printed, err)
+	}
+	t.Log(printed)
+	// Only the labelled paragraph is relevant, and the models trained on
+	// two thirds of 300 questions put it first for about half of the rest.
+	if n < 280 || n > 300 || top1 < 45 || mrr < 0.6 || mrr > 1 {
+		t.Fatalf("cross-validation: %d questions, top-1 %.1f, MRR %.3f\n%s", n, top1, mrr, printed)
+	}
+
 	out := filepath.Join(t.TempDir(), "report")
 	if err := run(t, data, "eval", "--dataset", "questions", "--questions", questions, "--corpus", squad,
 		"--retriever", "bm25", "--out", out, "-q"); err != nil {
@@ -154,5 +179,15 @@ func TestTrainOnJudgments(t *testing.T) {
 	// SciFact judges 1.1 abstracts per query on average.
 	if tr := m.Training; tr.Questions < 250 || tr.Positives < 1 || tr.Positives > 1.5 || !strings.Contains(tr.Data, "qrels.test.txt") {
 		t.Fatalf("training summary %+v", tr)
+	}
+}
+
+// A fold count that cannot cross-validate is refused before any work.
+func TestTrainRefusesOneFold(t *testing.T) {
+	for _, n := range []string{"1", "-2"} {
+		err := run(t, t.TempDir(), "train-reranker", "--folds", n, "-q")
+		if err == nil || !strings.Contains(err.Error(), "at least 2 folds") {
+			t.Errorf("--folds %s: %v", n, err)
+		}
 	}
 }
