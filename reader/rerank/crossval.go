@@ -85,28 +85,3 @@ func CrossValidate(lists []List, groups []string, folds int, cfg TrainConfig, on
 	}
 	return out, nil
 }
-
-// firstRelevant is the 1-based rank at which the whole model (every
-// network averaged, as in serving) puts l's first relevant candidate, or
-// 0 when l has none.
-func (m *Model) firstRelevant(l *List) int {
-	scores := make([]float64, len(l.feats))
-	for i := range l.feats {
-		var kern []float64
-		if m.Neural {
-			kern = m.k.forward(l.q, l.bags[i], nil)
-		}
-		scores[i] = m.Score(l.feats[i], kern)
-	}
-	order := make([]int, len(scores))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
-	for r, i := range order {
-		if l.pos[i] {
-			return r + 1
-		}
-	}
-	return 0
-}

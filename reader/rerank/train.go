@@ -467,38 +467,43 @@ func better(a, b map[string]float64) bool {
 
 // evaluate measures top-1 accuracy, MRR and the mean loss over the given lists.
 func evaluate(m *Model, lists []List, idx []int) map[string]float64 {
-	top1, mrr := 0.0, 0.0
+	top1, mrr, loss := 0.0, 0.0, 0.0
 	for _, li := range idx {
-		l := &lists[li]
-		type sc struct {
-			s   float64
-			pos bool
-		}
-		scored := make([]sc, len(l.feats))
-		for i := range l.feats {
-			var kern []float64
-			if m.Neural {
-				kern = m.k.forward(l.q, l.bags[i], nil)
+		if r := m.firstRelevant(&lists[li]); r > 0 {
+			if r == 1 {
+				top1++
 			}
-			scored[i] = sc{m.score(m.input(l.feats[i], kern), nil), l.pos[i]}
+			mrr += 1 / float64(r)
 		}
-		sort.SliceStable(scored, func(a, b int) bool { return scored[a].s > scored[b].s })
-		for r, s := range scored {
-			if s.pos {
-				if r == 0 {
-					top1++
-				}
-				mrr += 1 / float64(r+1)
-				break
-			}
-		}
-	}
-	n := float64(len(idx))
-	loss := 0.0
-	for _, li := range idx {
 		loss += m.listLoss(&lists[li])
 	}
+	n := float64(len(idx))
 	return map[string]float64{"top1": round4(100 * top1 / n), "mrr": round4(mrr / n), "loss": round4(loss / n), "questions": n}
+}
+
+// firstRelevant is the 1-based rank at which the whole model (every
+// network averaged, as in serving) puts l's first relevant candidate, or
+// 0 when l has none.
+func (m *Model) firstRelevant(l *List) int {
+	scores := make([]float64, len(l.feats))
+	for i := range l.feats {
+		var kern []float64
+		if m.Neural {
+			kern = m.k.forward(l.q, l.bags[i], nil)
+		}
+		scores[i] = m.Score(l.feats[i], kern)
+	}
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
+	for r, i := range order {
+		if l.pos[i] {
+			return r + 1
+		}
+	}
+	return 0
 }
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
