@@ -138,18 +138,16 @@ above that of shoulders eval over every question.`,
 			if wds != nil {
 				data += fmt.Sprintf(" + %d questions from %s", len(wds.Questions), filepath.Base(with.Questions))
 			}
+			// A question without a relevant candidate teaches nothing:
+			// leave it out before analysis, keeping groups aligned.
 			asked := len(examples)
-			if folds > 0 {
-				// Lists without a relevant candidate are left out of
-				// training; leave them out here too, so groups stay aligned.
-				kept, keptGroups := examples[:0:0], groups[:0:0]
-				for i, e := range examples {
-					if slices.Contains(e.Relevant, true) {
-						kept, keptGroups = append(kept, e), append(keptGroups, groups[i])
-					}
+			kept, keptGroups := examples[:0:0], groups[:0:0]
+			for i, e := range examples {
+				if slices.Contains(e.Relevant, true) {
+					kept, keptGroups = append(kept, e), append(keptGroups, groups[i])
 				}
-				examples, groups = kept, keptGroups
 			}
+			examples, groups = kept, keptGroups
 			bar := newBar(len(examples), "analyze", quiet)
 			store := a.store
 			lists, err := rerank.BuildLists(ctx, func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
