@@ -61,6 +61,10 @@ type Synced struct {
 	mu    sync.Mutex
 	state map[string]*SyncState
 	kick  chan struct{}
+	// starting is true while Run's first pass is under way: a restart, or
+	// a data folder restored from a backup, may have left any collection's
+	// vectors behind, so those not reached yet are reported out of step.
+	starting bool
 }
 
 func (s *Synced) log() *slog.Logger {
@@ -109,11 +113,22 @@ func (s *Synced) kickChan() chan struct{} {
 	return s.kick
 }
 
-// Status reports the state of every collection seen.
+// Status reports the state of every collection seen, and while Run's
+// first pass is under way, of those it has not reached yet (out of step).
 func (s *Synced) Status() map[string]SyncState {
+	s.mu.Lock()
+	starting := s.starting
+	s.mu.Unlock()
+	var names []string
+	if starting {
+		names, _ = s.Store.Collections()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[string]SyncState{}
+	for _, n := range names {
+		out[n] = SyncState{LastError: "not reconciled since the start yet"}
+	}
 	for k, v := range s.state {
 		out[k] = *v
 	}
@@ -343,14 +358,30 @@ func (s *Synced) ReconcileAll(ctx context.Context) error {
 	return first
 }
 
+// Start runs Run in the background; its first pass counts as under way
+// from the moment Start returns, so that no status read in between
+// reports a collection in step before it is reconciled.
+func (s *Synced) Start(ctx context.Context, interval time.Duration) {
+	s.mu.Lock()
+	s.starting = true
+	s.mu.Unlock()
+	go s.Run(ctx, interval)
+}
+
 // Run reconciles on start, whenever a write leaves a collection out of
 // step, and every interval while any is, with growing delays between
 // failed attempts. It returns when ctx ends.
 func (s *Synced) Run(ctx context.Context, interval time.Duration) {
 	kick := s.kickChan()
 	delay := interval
+	s.mu.Lock()
+	s.starting = true
+	s.mu.Unlock()
 	for {
 		err := s.ReconcileAll(ctx)
+		s.mu.Lock()
+		s.starting = false
+		s.mu.Unlock()
 		if err == nil {
 			delay = interval
 		} else {

@@ -80,7 +80,7 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits, DefaultCollection: cfg.Collection}
 			if a.synced != nil {
 				srv.Vectors = a.vectors
-				go a.synced.Run(ctx, 30*time.Second)
+				a.synced.Start(ctx, 30*time.Second)
 			}
 			hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			ln, err := net.Listen("tcp", cfg.Addr)
