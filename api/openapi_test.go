@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
@@ -115,8 +116,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"POST", "/v1/feedback", `{"kind": "answer", "helpful": true, "question": "q", "answer": "a"}`, 201},
 		{"GET", "/openapi.json", "", 200},
 		{"GET", "/metrics", "", 200},
+		{"POST", "/v1/admin/backups", "", 201},
 	}
 	h.srv.Feedback = &FeedbackLog{Path: t.TempDir() + "/feedback.jsonl"}
+	backups := t.TempDir()
+	h.srv.Backups = &Backups{Take: func(context.Context) (index.BackupInfo, error) { return h.store.Backup(backups, time.Now()) }}
 	h.h = h.srv.Handler()
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {

@@ -54,6 +54,8 @@ type Server struct {
 	// Metrics, when set, counts requests and pipeline stages and is
 	// served at /metrics.
 	Metrics *Metrics
+	// Backups, when set, takes backups at POST /v1/admin/backups.
+	Backups *Backups
 	// DefaultCollection serves requests that name none ("default" if empty).
 	DefaultCollection string
 }
@@ -124,6 +126,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/collections", query, s.handleCollections)
 	v1.GET("/config", query, s.handleConfig)
 	v1.POST("/feedback", query, s.handleFeedback)
+	v1.POST("/admin/backups", require(ScopeAdmin), s.handleBackup)
 	return r
 }
 

@@ -174,7 +174,7 @@ func postJSON(ctx context.Context, url string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var e struct{ Error api.Error }
 		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
 			return fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)

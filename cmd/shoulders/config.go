@@ -29,6 +29,7 @@ import (
 // config is every setting, from flags with environment defaults.
 type config struct {
 	DataDir       string
+	BackupDir     string
 	Addr          string
 	Server        string
 	Collection    string
@@ -111,6 +112,7 @@ func envDuration(key string, def time.Duration) time.Duration {
 func (c *config) bind(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&c.DataDir, "data-dir", env("SHOULDERS_DATA_DIR", "./data"), "where indexes live (SHOULDERS_DATA_DIR)")
+	f.StringVar(&c.BackupDir, "backup-dir", env("SHOULDERS_BACKUP_DIR", ""), "where backups are written; empty: DATA_DIR/backups (SHOULDERS_BACKUP_DIR)")
 	f.StringVar(&c.Addr, "addr", env("SHOULDERS_ADDR", "127.0.0.1:8080"), "address to serve on (SHOULDERS_ADDR)")
 	f.StringVar(&c.Server, "server", env("SHOULDERS_URL", ""), "URL of a running server for ask and search; empty: the one at --addr if it answers (SHOULDERS_URL)")
 	f.StringVarP(&c.Collection, "collection", "c", env("SHOULDERS_COLLECTION", corpus.DefaultCollection), "collection (SHOULDERS_COLLECTION)")

@@ -77,7 +77,8 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 			}
 			srv := &api.Server{Reader: a.reader, Store: a.store, Ingester: a.ingester, Log: log, Synced: a.synced,
 				UI: web.Handler(), Feedback: &api.FeedbackLog{Path: filepath.Join(cfg.DataDir, "feedback.jsonl")},
-				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits, DefaultCollection: cfg.Collection}
+				Auth: auth, CORSOrigins: origins, Metrics: metrics, Limits: limits, DefaultCollection: cfg.Collection,
+				Backups: &api.Backups{Take: func(context.Context) (index.BackupInfo, error) { return cfg.backup(a.store) }}}
 			if a.synced != nil {
 				srv.Vectors = a.vectors
 				a.synced.Start(ctx, 30*time.Second)

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/index"
+	"github.com/spf13/cobra"
+)
+
+// backupFiles are the files of the data folder a backup holds beside the
+// collections: votes are training data, and keys let clients back in.
+var backupFiles = []string{"feedback.jsonl", "keys.json"}
+
+func (c *config) backupDir() string {
+	if c.BackupDir != "" {
+		return c.BackupDir
+	}
+	return filepath.Join(c.DataDir, "backups")
+}
+
+// backup writes a backup of the store now.
+func (c *config) backup(store *index.Store) (index.BackupInfo, error) {
+	return store.Backup(c.backupDir(), time.Now(), backupFiles...)
+}
+
+func backupCmd(cfg *config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup",
+		Short: "Back up every collection, the feedback log and the API keys",
+		Long: `Write a backup into a new folder under --backup-dir (DATA_DIR/backups by
+default), named by the time. A running server at --addr (or --server) takes
+it while it goes on answering and ingesting: POST /v1/admin/backups, with an
+admin key in SHOULDERS_API_KEY when keys are required. Without a server the
+data folder is read here.
+
+A backup holds each collection's keyword index, its stored passages and
+its fitted embedder, the feedback log and the API keys. Vectors are not in
+it: a server started on a restored folder computes them again. To restore,
+stop the server and start it with --data-dir set to a copy of the backup
+folder (docs/operations.md).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var info index.BackupInfo
+			if base := cfg.remote(); base != "" {
+				if err := postJSON(cmd.Context(), base+"/v1/admin/backups", struct{}{}, &info); err != nil {
+					return fmt.Errorf("backup by the server at %s: %w", base, err)
+				}
+			} else {
+				// Opening a store creates it: a mistyped folder would give an empty backup.
+				if _, err := os.Stat(filepath.Join(cfg.DataDir, "collections")); err != nil {
+					return fmt.Errorf("nothing to back up: %s holds no collections, and no server answers at %s", cfg.DataDir, cfg.Addr)
+				}
+				store, err := index.OpenStore(cfg.DataDir, index.Options{})
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				if info, err = cfg.backup(store); errors.Is(err, index.ErrLocked) {
+					return fmt.Errorf("%w: the server using %s does not answer at %s; give its address with --server", err, cfg.DataDir, cfg.Addr)
+				} else if err != nil {
+					return err
+				}
+			}
+			fmt.Printf("wrote %s: %d collections, %d files, %.1f MB\n", info.Path, len(info.Collections), len(info.Files), float64(info.Bytes)/1e6)
+			return nil
+		},
+	}
+}
