@@ -32,7 +32,7 @@ func TestBackupRestoresIntoAServer(t *testing.T) {
 	}
 	var before struct{ Total int }
 	getJSON(t, "http://"+addr+"/v1/documents", &before)
-	waitReady(t, addr, logPath)
+	waitReady(t, addr, logPath, time.Minute)
 	want := denseIDs(t, addr)
 
 	out, err := exec.Command(bin, "backup", "--addr", addr, "--data-dir", data).CombinedOutput()
@@ -70,27 +70,10 @@ func TestBackupRestoresIntoAServer(t *testing.T) {
 	if before.Total == 0 || after.Total != before.Total {
 		t.Fatalf("restored server holds %d documents, the first %d", after.Total, before.Total)
 	}
-	waitReady(t, addr2, log2) // the vectors are computed again first
+	waitReady(t, addr2, log2, time.Minute) // the vectors are computed again first
 	if got := denseIDs(t, addr2); strings.Join(got, " ") != strings.Join(want, " ") {
 		log, _ := os.ReadFile(log2)
 		t.Fatalf("dense search on the restored server: %v, on the first %v\n%s", got, want, log)
-	}
-}
-
-// waitReady waits until the server at addr reports ready: every
-// collection's vectors in step.
-func waitReady(t *testing.T, addr, logPath string) {
-	t.Helper()
-	var ready struct{ Status string }
-	for i := 0; i < 120 && ready.Status != "ready"; i++ {
-		if i > 0 {
-			time.Sleep(500 * time.Millisecond)
-		}
-		getJSON(t, "http://"+addr+"/readyz", &ready)
-	}
-	if ready.Status != "ready" {
-		log, _ := os.ReadFile(logPath)
-		t.Fatalf("server at %s: %s\n%s", addr, ready.Status, log)
 	}
 }
 

@@ -163,21 +163,7 @@ func TestAcknowledgedIngestsSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	// The vector index catches up with Bleve.
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		var ready struct {
-			Status string         `json:"status"`
-			Checks map[string]any `json:"checks"`
-		}
-		getJSON(t, base+"/readyz", &ready)
-		if ready.Status == "ready" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("vector index not reconciled: %+v", ready)
-		}
-		time.Sleep(time.Second)
-	}
+	waitReady(t, addr, logPath, 3*time.Minute)
 }
 
 // sciFactSentences makes n one-passage documents from the sentences of
@@ -238,6 +224,28 @@ func waitHealthy(base, logPath string) error {
 		return fmt.Errorf("%w:\n%s", err, log)
 	}
 	return nil
+}
+
+// waitReady waits up to timeout until the server at addr reports ready:
+// every collection's vectors in step with Bleve.
+func waitReady(t *testing.T, addr, logPath string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var ready struct {
+			Status string         `json:"status"`
+			Checks map[string]any `json:"checks"`
+		}
+		getJSON(t, "http://"+addr+"/readyz", &ready)
+		if ready.Status == "ready" {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("vector index not reconciled: %+v\n%s", ready, log)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 func getJSON(t *testing.T, url string, out any) {
