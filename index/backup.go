@@ -42,7 +42,7 @@ func (c *Collection) Backup(dir string) error {
 		if !e.Type().IsRegular() || e.Name() == "reindex.lock" {
 			continue
 		}
-		if err := copyFile(filepath.Join(c.dir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+		if _, err := copyFile(filepath.Join(c.dir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
 			return fmt.Errorf("backup of %q: %w", c.Name, err)
 		}
 	}
@@ -57,8 +57,8 @@ type BackupInfo struct {
 	Bytes       int64    `json:"bytes"`
 }
 
-// BackupName is the folder name of a backup taken at t; names sort by time.
-func BackupName(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
+// backupName is the folder name of a backup taken at t; names sort by time.
+func backupName(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
 
 // Backup writes a backup into a new folder under root named by now:
 // every collection as Collection.Backup copies it, under collections/,
@@ -67,7 +67,7 @@ func BackupName(t time.Time) string { return t.UTC().Format("20060102T150405.000
 // name, flushed to disk and then renamed, so a folder without that
 // suffix is a whole backup, whatever crash came during it.
 func (s *Store) Backup(root string, now time.Time, files ...string) (BackupInfo, error) {
-	info := BackupInfo{Path: filepath.Join(root, BackupName(now))}
+	info := BackupInfo{Path: filepath.Join(root, backupName(now))}
 	tmp := info.Path + ".partial"
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return info, err
@@ -94,14 +94,13 @@ func (s *Store) Backup(root string, now time.Time, files ...string) (BackupInfo,
 		info.Collections = append(info.Collections, name)
 	}
 	for _, f := range files {
-		src := filepath.Join(s.dir, f)
-		if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err := copyFile(src, filepath.Join(tmp, f)); err != nil {
+		copied, err := copyFile(filepath.Join(s.dir, f), filepath.Join(tmp, f))
+		if err != nil {
 			return fail(err)
 		}
-		info.Files = append(info.Files, f)
+		if copied {
+			info.Files = append(info.Files, f)
+		}
 	}
 	if err := syncTree(tmp); err != nil {
 		return fail(err)
@@ -116,26 +115,27 @@ func (s *Store) Backup(root string, now time.Time, files ...string) (BackupInfo,
 	return info, err
 }
 
-// copyFile copies a regular file; a source that is gone meanwhile (a
-// file replaced by rename) is skipped.
-func copyFile(src, dst string) error {
+// copyFile copies a regular file and says whether it did: a source
+// that does not exist (never written, or replaced by rename meanwhile)
+// is skipped.
+func copyFile(src, dst string) (bool, error) {
 	in, err := os.Open(src)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
-		return err
+		return false, err
 	}
-	return out.Close()
+	return true, out.Close()
 }
 
 // syncTree flushes every file and folder under dir to disk.

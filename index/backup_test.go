@@ -72,8 +72,8 @@ func TestBackupWhileWriting(t *testing.T) {
 	if !slices.Equal(info.Collections, []string{"test"}) || !slices.Equal(info.Files, []string{"feedback.jsonl"}) || info.Bytes == 0 {
 		t.Fatalf("backup info %+v", info)
 	}
-	if ents, _ := os.ReadDir(root); len(ents) != 1 || ents[0].Name() != BackupName(now) {
-		t.Fatalf("backup folder holds %v, want only %s", ents, BackupName(now))
+	if ents, _ := os.ReadDir(root); len(ents) != 1 || ents[0].Name() != backupName(now) {
+		t.Fatalf("backup folder holds %v, want only %s", ents, backupName(now))
 	}
 
 	// Taken again at the same moment: refused, the first left whole.
