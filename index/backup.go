@@ -67,7 +67,7 @@ func backupName(t time.Time) string { return t.UTC().Format("20060102T150405.000
 // name, flushed to disk and then renamed, so a folder without that
 // suffix is a whole backup, whatever crash came during it.
 func (s *Store) Backup(root string, now time.Time, files ...string) (BackupInfo, error) {
-	info := BackupInfo{Path: filepath.Join(root, backupName(now))}
+	info := BackupInfo{Path: filepath.Join(root, backupName(now)), Collections: []string{}, Files: []string{}}
 	tmp := info.Path + ".partial"
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return info, err
