@@ -16,6 +16,7 @@ import (
 
 	"github.com/shoulders-qa/shoulders/api"
 	"github.com/shoulders-qa/shoulders/index"
+	"github.com/shoulders-qa/shoulders/reader/rerank"
 	"github.com/shoulders-qa/shoulders/web"
 	"github.com/spf13/cobra"
 )
@@ -51,6 +52,12 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 				if err := a.seed(ctx, seed, log); err != nil {
 					return err
 				}
+			}
+			if a.reader.Reranker != nil {
+				// WordNet takes seconds to read: read it now rather than
+				// while the first question waits (a failure is reported
+				// then, once).
+				go func() { _, _ = rerank.WordNet() }()
 			}
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")

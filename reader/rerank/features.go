@@ -46,6 +46,8 @@ const (
 	fTitleAllAsked
 	fTitleKindAsked
 	fHowManyCounted // a number followed by what the question counts
+	fCoverDef       // terms related through definitions count too
+	fBestSentenceDef
 	numFeatures
 )
 
@@ -64,7 +66,7 @@ var FeatureNames = []string{
 	"cover_syn", "best_sentence_syn",
 	"title_share", "cover_title_local",
 	"title_asked", "title_all_asked", "title_kind_asked",
-	"howmany_counted",
+	"howmany_counted", "cover_def", "best_sentence_def",
 }
 
 // features computes the interaction features of one candidate of q's
@@ -145,6 +147,7 @@ func features(q *query, d *doc, h *hits, c retriever.Candidate, listMax map[stri
 	}
 	sentences(q, d, h, f)
 	f[fCoverSyn] = ratio(weight(all(h.soft), q.lidf), q.lidfSum)
+	f[fCoverDef] = ratio(weight(h.def|h.titleSoft, q.lidf), q.lidfSum)
 	return f
 }
 
@@ -203,7 +206,7 @@ func ratio(a, b float64) float64 {
 // best pair of neighbouring sentences.
 func sentences(q *query, d *doc, h *hits, f []float64) {
 	title := h.title
-	var best, local, withTitle, pair, syn float64
+	var best, local, withTitle, pair, syn, def float64
 	bestIdx := -1
 	var prev uint64
 	for i, m := range h.sentExact {
@@ -214,6 +217,7 @@ func sentences(q *query, d *doc, h *hits, f []float64) {
 		withTitle = math.Max(withTitle, weight(m|title, q.lidf))
 		pair = math.Max(pair, weight(m|prev, q.lidf))
 		syn = math.Max(syn, weight(h.sentSoft[i]|h.titleSoft, q.lidf))
+		def = math.Max(def, weight(h.sentDef[i]|h.titleSoft, q.lidf))
 		prev = m
 	}
 	f[fBestSentence] = best / q.idfSum
@@ -221,6 +225,7 @@ func sentences(q *query, d *doc, h *hits, f []float64) {
 	f[fBestSentenceTitleLocal] = ratio(withTitle, q.lidfSum)
 	f[fBestWindowLocal] = ratio(pair, q.lidfSum)
 	f[fBestSentenceSyn] = ratio(syn, q.lidfSum)
+	f[fBestSentenceDef] = ratio(def, q.lidfSum)
 	if bestIdx < 0 {
 		return
 	}

@@ -7,18 +7,21 @@ package rerank
 type hits struct {
 	exact []uint64 // per passage term: the question term it is
 	soft  []uint64 // per passage term: the question terms it is or stands for
-	// Per sentence, the union of its terms' bits.
-	sentExact, sentSoft []uint64
-	title               uint64 // question terms in the title
-	titleSoft           uint64 // and those its terms stand for
+	// Per sentence, the union of its terms' bits; sentDef also counts
+	// terms related through definitions, and def is its union.
+	sentExact, sentSoft, sentDef []uint64
+	def                          uint64
+	title                        uint64 // question terms in the title
+	titleSoft                    uint64 // and those its terms stand for
 }
 
 // hitsOf finds q's terms in d; q.local must have run over d's list.
 func (q *query) hitsOf(d *doc) *hits {
 	n := len(d.terms)
-	buf := make([]uint64, 2*n+2*len(d.sentences))
+	ns := len(d.sentences)
+	buf := make([]uint64, 2*n+3*ns)
 	h := &hits{exact: buf[:n:n], soft: buf[n : 2*n : 2*n],
-		sentExact: buf[2*n : 2*n+len(d.sentences)], sentSoft: buf[2*n+len(d.sentences):]}
+		sentExact: buf[2*n : 2*n+ns : 2*n+ns], sentSoft: buf[2*n+ns : 2*n+2*ns : 2*n+2*ns], sentDef: buf[2*n+2*ns:]}
 	for i, t := range d.terms {
 		b := q.bit[t]
 		h.exact[i], h.soft[i] = b, b|q.soft[t]
@@ -33,12 +36,16 @@ func (q *query) hitsOf(d *doc) *hits {
 	// Sentences are consecutive runs of d.terms.
 	off := 0
 	for i, s := range d.sentences {
-		var m, sm uint64
+		var m, sm, dm uint64
 		for k := off; k < off+len(s); k++ {
 			m |= h.exact[k]
 			sm |= h.soft[k]
+			if len(q.def) > 0 {
+				dm |= q.def[d.terms[k]]
+			}
 		}
-		h.sentExact[i], h.sentSoft[i] = m, sm
+		h.sentExact[i], h.sentSoft[i], h.sentDef[i] = m, sm, sm|dm
+		h.def |= sm | dm
 		off += len(s)
 	}
 	h.title = q.mask(d.title)

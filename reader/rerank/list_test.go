@@ -282,3 +282,42 @@ func TestExcerptRecallIsMeasured(t *testing.T) {
 		t.Fatalf("without answers: recall %v, %v", m.ExcerptRecall, err)
 	}
 }
+
+// Definitions relate what no synonym list does: a surgeon is a
+// physician, a husband is married, an assassin murders. They count in
+// their own features, not in the synonym ones.
+func TestWordNetDefinitions(t *testing.T) {
+	lex, err := WordNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := func(a, b string) bool {
+		ta, tb := index.Terms(a)[0], index.Terms(b)[0]
+		for _, r := range lex.Defined(ta) {
+			if r == tb {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range [][2]string{{"murdered", "assassin"}, {"assassin", "murdered"}, {"surgeon", "physician"}, {"husband", "married"}, {"pupil", "learner"}} {
+		if !defined(p[0], p[1]) {
+			t.Errorf("%q should relate to %q through a definition", p[0], p[1])
+		}
+	}
+	// Words that define thousands of others relate none, and synonyms
+	// stay with Related.
+	if defined("twice", "time") || defined("built", "construct") {
+		t.Error("a common or synonymous term relates through definitions")
+	}
+	f := listFeats(t, lex, "Who murdered the king?",
+		corpus.Passage{Title: "King", Text: "The king was assassinated by his brother."},
+		corpus.Passage{Title: "King", Text: "The king ruled for many years."},
+		corpus.Passage{Title: "Town", Text: "A murder was reported in the town."})
+	if f[0]["cover_def"] <= f[0]["cover_syn"] || f[0]["best_sentence_def"] <= f[1]["best_sentence_def"] {
+		t.Errorf("definitions did not match: %v / %v", f[0], f[1])
+	}
+	if f[1]["cover_def"] != f[1]["cover_syn"] {
+		t.Errorf("a passage without related words gained: %v", f[1])
+	}
+}

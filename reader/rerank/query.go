@@ -41,6 +41,9 @@ type query struct {
 	// questions ("Melanchhon").
 	bit  map[string]uint64
 	soft map[string]uint64
+	// def maps a passage term to the question terms it relates to through
+	// a WordNet definition, when no closer relation does.
+	def  map[string]uint64
 	near map[string][]string
 	// spans maps the first term of a WordNet phrase some candidate may
 	// hold ("unit" of "united kingdom") to the phrases that stand for
@@ -127,6 +130,21 @@ func (q *query) local(docs []*doc) {
 		}
 	}
 	q.phrases(docs, absent)
+	// Definitions relate hundreds of words to a question: looking each
+	// up in the list would cost more than the lookups of passage terms
+	// that find the few present.
+	q.def = map[string]uint64{}
+	for _, t := range q.terms {
+		for _, r := range q.lex.Defined(t) {
+			if _, ok := q.bit[r]; ok {
+				continue
+			}
+			if _, ok := q.soft[r]; ok {
+				continue
+			}
+			q.def[r] |= q.bit[t]
+		}
+	}
 	if len(long) > 0 {
 		seen := map[[2]string]bool{}
 		for _, d := range docs {

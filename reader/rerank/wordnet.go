@@ -22,6 +22,9 @@ import (
 // passage that says the same thing in other words.
 type Lexicon struct {
 	rel map[string][]string
+	// defs relates a term to the terms of its definition and to the
+	// terms whose definition uses it, synonyms left out.
+	defs map[string][]string
 	// phrases relates term sequences of which one has several terms
 	// ("last name" and "surname", "uk" and "united kingdom"), by the
 	// first term of the side a question holds.
@@ -48,6 +51,22 @@ func (l *Lexicon) Related(t string) []string {
 	return l.rel[t]
 }
 
+// Defined returns the terms related to t through WordNet's definitions:
+// those of the definition of t's most frequent sense ("twice": "two
+// times"), and the words whose definition uses t. They relate more
+// loosely than Related, and the re-ranker counts them apart.
+func (l *Lexicon) Defined(t string) []string {
+	if l == nil {
+		return nil
+	}
+	return l.defs[t]
+}
+
+// defMaxUses is how many definitions a term may appear in and still
+// relate words: "act", "person" or "make" define thousands of words and
+// would relate them all.
+const defMaxUses = 100
+
 // Size is the number of terms with relations.
 func (l *Lexicon) Size() int { return len(l.rel) }
 
@@ -62,6 +81,7 @@ const DefaultWordNetDir = "/usr/share/wordnet"
 type synset struct {
 	words  []string
 	derivs []pointer
+	def    string // the definition, without its examples
 }
 
 type pointer struct {
@@ -130,6 +150,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 		}
 	}
 	related := map[string][]string{} // lemma -> related words, for exceptions
+	defs := newDefinitions()
 	for _, p := range poses {
 		err := eachLine(filepath.Join(dir, "index."+p.name), func(line string) error {
 			f := strings.Fields(line)
@@ -163,6 +184,9 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 						}
 					}
 					continue
+				}
+				if i == 0 {
+					defs.add(lemma, ss.def)
 				}
 				self := 0
 				for j, w := range ss.words {
@@ -213,7 +237,7 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 			return nil, err
 		}
 	}
-	lex := &Lexicon{rel: make(map[string][]string, len(rel)), phrases: phrases}
+	lex := &Lexicon{rel: make(map[string][]string, len(rel)), phrases: phrases, defs: defs.relations(stem, rel)}
 	for t, set := range rel {
 		out := make([]string, 0, len(set))
 		for r := range set {
@@ -242,7 +266,13 @@ func readData(path string) (map[int64]*synset, error) {
 		if strings.HasPrefix(line, "  ") {
 			return nil // license header
 		}
+		def := ""
 		if i := strings.Index(line, " | "); i >= 0 {
+			// The gloss: a definition, then examples after ';' or in quotes.
+			def = line[i+3:]
+			if j := strings.IndexAny(def, ";\""); j >= 0 {
+				def = def[:j]
+			}
 			line = line[:i]
 		}
 		f := strings.Fields(line)
@@ -258,7 +288,7 @@ func readData(path string) (map[int64]*synset, error) {
 		if err != nil || len(f) < 5+2*int(n) {
 			return bad
 		}
-		ss := &synset{}
+		ss := &synset{def: strings.TrimSpace(def)}
 		for i := 0; i < int(n); i++ {
 			w := strings.ToLower(f[4+2*i])
 			if j := strings.IndexByte(w, '('); j > 0 {
