@@ -9,9 +9,9 @@ import (
 
 // definitions gathers the words of WordNet's definitions, to relate a
 // word to those that define it and to those it defines. A question's
-// "twice" meets a passage's "two" ("two times"), "ran" meets "carry"
-// (a run is a play "to carry the ball"): meaning that no synonym list
-// holds.
+// "surgeon" meets a passage's "physician" ("a physician who specializes
+// in surgery"), "murdered" meets "assassin" ("a murderer (especially
+// ...)"): meaning that no synonym list holds.
 type definitions struct {
 	terms map[string][]string // a definition's analyzed terms
 	words map[string][]string // a word's (split at spaces), remembered

@@ -130,7 +130,7 @@ func (q *query) local(docs []*doc) {
 		}
 	}
 	q.phrases(docs, absent)
-	// Definitions relate hundreds of words to a question: looking each
+	// Definitions relate a hundred words or more to a question: looking each
 	// up in the list would cost more than the lookups of passage terms
 	// that find the few present.
 	q.def = map[string]uint64{}

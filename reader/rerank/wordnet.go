@@ -52,8 +52,9 @@ func (l *Lexicon) Related(t string) []string {
 }
 
 // Defined returns the terms related to t through WordNet's definitions:
-// those of the definition of t's most frequent sense ("twice": "two
-// times"), and the words whose definition uses t. They relate more
+// those of the definition of t's most frequent sense ("surgeon": "a
+// physician who specializes in surgery"), and the words whose
+// definition uses t. They relate more
 // loosely than Related, and the re-ranker counts them apart.
 func (l *Lexicon) Defined(t string) []string {
 	if l == nil {
