@@ -38,6 +38,13 @@ func (s *swappable) Rerank(ctx context.Context, collection, question string, can
 	return (*s.cur.Load()).Rerank(ctx, collection, question, cands)
 }
 
+// Warm warms the current re-ranker, if it has anything to load.
+func (s *swappable) Warm() {
+	if w, ok := (*s.cur.Load()).(interface{ Warm() }); ok {
+		w.Warm()
+	}
+}
+
 // reloadReranker loads the model file again and swaps it in; a file that
 // does not load leaves the running model in place.
 func (a *app) reloadReranker(log *slog.Logger) {

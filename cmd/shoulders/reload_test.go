@@ -111,3 +111,20 @@ func equalScores(a, b []float64) bool {
 	}
 	return true
 }
+
+// A server reads WordNet as it starts, when its model uses it: a missing
+// WordNet is reported then, before any question.
+func TestServerReportsMissingWordNetAtStart(t *testing.T) {
+	bin := shouldersBin(t)
+	data := t.TempDir()
+	model := filepath.Join(testenv.Root(t), "models", "reranker.json")
+	srv, logPath := serveDocs(t, bin, data, freeAddr(t), "SHOULDERS_RERANKER="+model, "SHOULDERS_WORDNET="+t.TempDir())
+	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "install Debian's wordnet-base") {
+			return
+		}
+	}
+	b, _ := os.ReadFile(logPath)
+	t.Fatalf("no warning of the missing WordNet before any question:\n%s", b)
+}

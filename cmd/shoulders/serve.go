@@ -16,7 +16,6 @@ import (
 
 	"github.com/shoulders-qa/shoulders/api"
 	"github.com/shoulders-qa/shoulders/index"
-	"github.com/shoulders-qa/shoulders/reader/rerank"
 	"github.com/shoulders-qa/shoulders/web"
 	"github.com/spf13/cobra"
 )
@@ -53,11 +52,11 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 					return err
 				}
 			}
-			if a.reader.Reranker != nil {
-				// WordNet takes seconds to read: read it now rather than
-				// while the first question waits (a failure is reported
-				// then, once).
-				go func() { _, _ = rerank.WordNet() }()
+			if w, ok := a.reader.Reranker.(interface{ Warm() }); ok {
+				// WordNet takes seconds to read: read it now, when the
+				// model uses it, rather than while the first question
+				// waits; a missing WordNet is reported as the server starts.
+				go w.Warm()
 			}
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")

@@ -185,6 +185,31 @@ func TestLazyLexiconLoadsAtFirstQuestion(t *testing.T) {
 	}
 }
 
+// Warm loads WordNet ahead of any question, and only for a model that
+// uses it.
+func TestWarmLoadsTheLexiconTheModelUses(t *testing.T) {
+	train := func() *Model {
+		m, err := Train(synthetic(20), TrainConfig{Seed: 1, Epochs: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	plain := NewLazy(train(), nil)
+	ForStore{R: plain}.Warm()
+	if plain.Lexicon != nil {
+		t.Fatal("a model trained without WordNet loaded it")
+	}
+	m := train()
+	m.Lexicon = LexiconWordNet
+	warned := 0
+	r := NewLazy(m, func(error) { warned++ })
+	ForStore{R: r}.Warm()
+	if r.Lexicon == nil || warned != 0 {
+		t.Fatalf("after Warm: lexicon %v, %d warnings", r.Lexicon != nil, warned)
+	}
+}
+
 // A passage's excerpts are its sentence holding the most of the question
 // (the title's terms standing in for a pronoun) with its neighbour that
 // holds more, then that sentence alone; passages of one sentence and

@@ -203,6 +203,19 @@ func NewLazy(m *Model, warn func(error)) *Reranker {
 	return &Reranker{Model: m, lazy: true, warn: warn}
 }
 
+// Warm loads what a lazy re-ranker would load at its first question (see
+// ForStore.Warm); for others it does nothing.
+func (r *Reranker) Warm() {
+	if !r.lazy {
+		return
+	}
+	r.lexOnce.Do(func() {
+		if err := r.loadLexicon(); err != nil && r.warn != nil {
+			r.warn(err)
+		}
+	})
+}
+
 func (r *Reranker) loadLexicon() error {
 	if r.Model.Lexicon != LexiconWordNet || r.Lexicon != nil {
 		return nil

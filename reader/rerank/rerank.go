@@ -88,13 +88,7 @@ func (r *Reranker) Rerank(ctx context.Context, collection string, stats Stats, q
 	if err != nil {
 		return nil, err
 	}
-	if r.lazy {
-		r.lexOnce.Do(func() {
-			if err := r.loadLexicon(); err != nil && r.warn != nil {
-				r.warn(err)
-			}
-		})
-	}
+	r.Warm()
 	q := newQuery(question, qterms, idfFunc(df, n), r.Lexicon)
 	m := r.Model
 	var qh []int
@@ -157,6 +151,13 @@ type ForStore struct {
 		Collection(name string, create bool) (*index.Collection, error)
 	}
 }
+
+// Warm loads now what a lazy re-ranker (NewLazy) would load at its
+// first question: WordNet, when the model was trained with it. A server
+// calls it as it starts, so that no question waits the seconds it takes
+// and a missing WordNet is reported at once. Questions asked meanwhile
+// wait for it to finish.
+func (f ForStore) Warm() { f.R.Warm() }
 
 // Rerank implements reader.Reranker.
 func (f ForStore) Rerank(ctx context.Context, collection, question string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
