@@ -47,16 +47,17 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 			defer a.Close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			if len(seed) > 0 {
-				if err := a.seed(ctx, seed, log); err != nil {
-					return err
-				}
-			}
 			if w, ok := a.reader.Reranker.(interface{ Warm() }); ok {
 				// WordNet takes seconds to read: read it now, when the
 				// model uses it, rather than while the first question
 				// waits; a missing WordNet is reported as the server starts.
+				// It reads while the seed documents are ingested.
 				go w.Warm()
+			}
+			if len(seed) > 0 {
+				if err := a.seed(ctx, seed, log); err != nil {
+					return err
+				}
 			}
 			if a.reader.LM == nil {
 				log.Info("no LM configured (SHOULDERS_LM_URL): answers are extracted evidence")

@@ -163,7 +163,8 @@ func TestWordNetErrors(t *testing.T) {
 	}
 }
 
-// A server's re-ranker loads WordNet at its first question, not at start.
+// A lazy re-ranker loads WordNet at its first question (or when warmed),
+// not when it is made.
 func TestLazyLexiconLoadsAtFirstQuestion(t *testing.T) {
 	m, err := Train(synthetic(20), TrainConfig{Seed: 1, Epochs: 1})
 	if err != nil {
