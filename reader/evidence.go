@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
@@ -59,14 +61,16 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 			}
 		}
 		// A sentence that holds little beyond the question's own words
-		// (a heading, a restatement) rarely answers it.
+		// (a heading, a restatement) rarely answers it; one that ends
+		// with a colon promises what follows ("Add documents with POST
+		// /v1/documents:" and the command), which the answer will hold.
 		novel := 0
 		for _, t := range index.Terms(s.text) {
 			if !qterms[t] {
 				novel++
 			}
 		}
-		if novel < 4 {
+		if novel < 4 && !strings.HasSuffix(strings.TrimSpace(s.text), ":") {
 			s.score *= 0.6
 		}
 		s.score *= 1 / (1 + 0.05*float64(s.p))
@@ -77,9 +81,11 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return sents[order[a]].score > sents[order[b]].score })
 	best := sents[order[0]]
-	// A short best sentence is often a heading or a lead-in: the sentence
-	// after it, in the same passage, carries the substance.
-	if next := order[0] + 1; next < len(sents) && sents[next].p == best.p && len(strings.Fields(best.text)) < 6 {
+	// A short best sentence is often a heading or a lead-in, and so is
+	// one that ends without closing punctuation ("To back up the data,
+	// run", "as follows:"): the sentence after it, in the same passage,
+	// carries the substance (the command, the list).
+	if next := order[0] + 1; next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
 		best.text += " " + sents[next].text
 	}
 	picked := []sent{best}
@@ -102,4 +108,11 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		cites = append(cites, c)
 	}
 	return b.String(), cites
+}
+
+// leadIn says whether a sentence ends as a lead-in to what follows: with
+// a colon, or with a word rather than closing punctuation.
+func leadIn(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(s))
+	return r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
