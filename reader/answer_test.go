@@ -58,9 +58,14 @@ func TestEvidenceKeepsWhatALeadInIntroduces(t *testing.T) {
 		"Backups\n\nTo back up the data (the indexes and the keys), run\n\n    shoulders backup\n\nIt writes a new folder.",
 		"Restores are rare. A restore replaces the data folder with a backup.",
 	)
-	ans, _ := Evidence("How do I back up the data?", ps)
-	if !strings.HasPrefix(ans, "To back up the data (the indexes and the keys), run shoulders backup [1]") {
+	ans, cites := Evidence("How do I back up the data?", ps)
+	want := "To back up the data (the indexes and the keys), run\n\n    shoulders backup"
+	if !strings.HasPrefix(ans, want+" [1]") {
 		t.Fatalf("evidence %q", ans)
+	}
+	// The quote is the passage's own text, for the UI to find and mark.
+	if len(cites) == 0 || cites[0].Quote != want || !strings.Contains(ps[0].Passage.Text, cites[0].Quote) {
+		t.Fatalf("citations %+v", cites)
 	}
 	// A lead-in with a colon holds few words beyond the question's, yet
 	// is no heading: it wins over a sentence that only mentions them.
@@ -69,12 +74,7 @@ func TestEvidenceKeepsWhatALeadInIntroduces(t *testing.T) {
 		"Reconciliation adds missing vectors and keeps the documents it holds.",
 	)
 	ans, _ = Evidence("How do I add documents?", ps)
-	if !strings.HasPrefix(ans, "Add documents as JSON with POST /v1/documents: curl -s localhost:8080/v1/documents -d @docs.json [1]") {
-		t.Fatalf("evidence %q", ans)
-	}
-	// A sentence that closes stands alone.
-	ans, _ = Evidence("How do I configure the LM server?", packed("Set SHOULDERS_LM_URL to configure the LM server. The UI is embedded in the binary."))
-	if !strings.HasPrefix(ans, "Set SHOULDERS_LM_URL to configure the LM server. [1]") {
+	if !strings.HasPrefix(ans, "Add documents as JSON with POST /v1/documents:\n\ncurl -s localhost:8080/v1/documents -d @docs.json [1]") {
 		t.Fatalf("evidence %q", ans)
 	}
 }

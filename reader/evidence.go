@@ -24,17 +24,18 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		qterms[t] = true
 	}
 	type sent struct {
-		p     int
-		text  string
-		terms map[string]bool
-		score float64
+		p          int
+		text       string
+		start, end int // of text in the passage's text
+		terms      map[string]bool
+		score      float64
 	}
 	var sents []sent
 	df := map[string]int{}
 	for i, p := range packed {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
-			s := sent{p: i, text: text[sp.Start:sp.End], terms: map[string]bool{}}
+			s := sent{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}}
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
@@ -70,7 +71,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 				novel++
 			}
 		}
-		if novel < 4 && !strings.HasSuffix(strings.TrimSpace(s.text), ":") {
+		if novel < 4 && lastRune(s.text) != ':' {
 			s.score *= 0.6
 		}
 		s.score *= 1 / (1 + 0.05*float64(s.p))
@@ -84,9 +85,10 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	// A short best sentence is often a heading or a lead-in, and so is
 	// one that ends without closing punctuation ("To back up the data,
 	// run", "as follows:"): the sentence after it, in the same passage,
-	// carries the substance (the command, the list).
+	// carries the substance (the command, the list). The two are quoted
+	// as the passage has them, so that the quote is found in it.
 	if next := order[0] + 1; next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
-		best.text += " " + sents[next].text
+		best.text = packed[best.p].Passage.Text[best.start:sents[next].end]
 	}
 	picked := []sent{best}
 	for _, i := range order[1:] {
@@ -113,6 +115,11 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 // leadIn says whether a sentence ends as a lead-in to what follows: with
 // a colon, or with a word rather than closing punctuation.
 func leadIn(s string) bool {
-	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(s))
+	r := lastRune(s)
 	return r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(s))
+	return r
 }
