@@ -97,7 +97,7 @@ func (s *Server) handleAsk(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		s.Metrics.answered(a)
+		s.answered(c, a)
 		c.JSON(http.StatusOK, a)
 		return
 	}
@@ -121,9 +121,21 @@ func (s *Server) streamAsk(c *gin.Context, req reader.Request) {
 		c.Set(errorKey, err.Error())
 		c.SSEvent("error", errorBody{classify(err).body})
 	} else {
-		s.Metrics.answered(a)
+		s.answered(c, a)
 		c.SSEvent("answer", a)
 	}
 	c.SSEvent("done", gin.H{})
 	c.Writer.Flush()
+}
+
+// answered records an answer in the metrics and, when parts of the
+// pipeline failed, in the request's log line.
+func (s *Server) answered(c *gin.Context, a *reader.Answer) {
+	s.Metrics.answered(a)
+	if len(a.Degraded) > 0 {
+		c.Set(degradedKey, a.Degraded)
+	}
+	if a.LMError != nil {
+		c.Set(errorKey, "answered with evidence: "+a.LMError.Error())
+	}
 }

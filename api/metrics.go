@@ -75,6 +75,9 @@ func (m *Metrics) answered(a *reader.Answer) {
 	if a.Timing.LMMS > 0 {
 		m.stage("lm", a.Timing.LMMS)
 	}
+	if a.LMError != nil {
+		m.lmErrors.WithLabelValues(a.LMError.Code).Inc()
+	}
 	m.lmTokens.WithLabelValues("prompt").Add(float64(a.Tokens.Prompt))
 	m.lmTokens.WithLabelValues("completion").Add(float64(a.Tokens.Completion))
 }

@@ -93,30 +93,33 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		t.Fatalf("ingest: %d", code)
 	}
 	docs, _ := json.Marshal(IngestRequest{Documents: []corpus.Document{{ID: "x", Title: "X", Text: "Some text.", Metadata: map[string]string{"k": "v"}}}})
+	h.srv.Reader.LMFallback = true
 	cases := []struct {
 		method, path, body string
 		status             int
+		lmFails            bool // the answer falls back to evidence
 	}{
-		{"GET", "/healthz", "", 200},
-		{"GET", "/readyz", "", 200},
-		{"GET", "/v1/config", "", 200},
-		{"GET", "/v1/collections", "", 200},
-		{"POST", "/v1/ask", `{"question": "How do I configure the LM?"}`, 200},
-		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "textual", "samples": 3}, "demos": {"pool": "faq", "k": 2}}`, 200},
-		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "vote"}, "rerank": false, "policy": "fill", "k": 5, "budget": 200}`, 200},
-		{"POST", "/v1/ask", `{"question": "How do I set the LM budget?", "budget": 150}`, 200},
-		{"POST", "/v1/ask", `{"question": ""}`, 400},
-		{"POST", "/v1/ask", `{"question": "x", "collection": "nothing-here"}`, 404},
-		{"POST", "/v1/search", `{"query": "packing", "k": 3}`, 200},
-		{"POST", "/v1/documents", string(docs), 201},
-		{"GET", "/v1/documents?limit=5", "", 200},
-		{"GET", "/v1/documents/x", "", 200},
-		{"GET", "/v1/documents/nope", "", 404},
-		{"DELETE", "/v1/documents/x", "", 200},
-		{"POST", "/v1/feedback", `{"kind": "answer", "helpful": true, "question": "q", "answer": "a"}`, 201},
-		{"GET", "/openapi.json", "", 200},
-		{"GET", "/metrics", "", 200},
-		{"POST", "/v1/admin/backups", "", 201},
+		{"GET", "/healthz", "", 200, false},
+		{"GET", "/readyz", "", 200, false},
+		{"GET", "/v1/config", "", 200, false},
+		{"GET", "/v1/collections", "", 200, false},
+		{"POST", "/v1/ask", `{"question": "How do I configure the LM?"}`, 200, false},
+		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "textual", "samples": 3}, "demos": {"pool": "faq", "k": 2}}`, 200, false},
+		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "recursion": {"mode": "vote"}, "rerank": false, "policy": "fill", "k": 5, "budget": 200}`, 200, false},
+		{"POST", "/v1/ask", `{"question": "How do I set the LM budget?", "budget": 150}`, 200, false},
+		{"POST", "/v1/ask", `{"question": "How do I configure the LM?", "k": 10}`, 200, true},
+		{"POST", "/v1/ask", `{"question": ""}`, 400, false},
+		{"POST", "/v1/ask", `{"question": "x", "collection": "nothing-here"}`, 404, false},
+		{"POST", "/v1/search", `{"query": "packing", "k": 3}`, 200, false},
+		{"POST", "/v1/documents", string(docs), 201, false},
+		{"GET", "/v1/documents?limit=5", "", 200, false},
+		{"GET", "/v1/documents/x", "", 200, false},
+		{"GET", "/v1/documents/nope", "", 404, false},
+		{"DELETE", "/v1/documents/x", "", 200, false},
+		{"POST", "/v1/feedback", `{"kind": "answer", "helpful": true, "question": "q", "answer": "a"}`, 201, false},
+		{"GET", "/openapi.json", "", 200, false},
+		{"GET", "/metrics", "", 200, false},
+		{"POST", "/v1/admin/backups", "", 201, false},
 	}
 	h.srv.Feedback = &FeedbackLog{Path: t.TempDir() + "/feedback.jsonl"}
 	backups := t.TempDir()
@@ -124,6 +127,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	h.h = h.srv.Handler()
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			if c.lmFails {
+				lmSrv.Fail(1, http.StatusBadRequest, `{"error":{"message":"bad request"}}`)
+			}
 			req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
 			if c.body != "" {
 				req.Header.Set("Content-Type", "application/json")
@@ -151,6 +157,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			out.SetBodyBytes(w.Body.Bytes())
 			if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 				t.Fatalf("response does not match the spec: %v\n%s", err, truncate(w.Body.String()))
+			}
+			if c.lmFails && !strings.Contains(w.Body.String(), `"lm_error":{"code":"lm_error"`) {
+				t.Fatalf("no fallback: %s", truncate(w.Body.String()))
 			}
 			if strings.Contains(c.body, `"budget": 150`) && (!strings.Contains(w.Body.String(), `"excerpted":true`) || !strings.Contains(w.Body.String(), `"probability":`)) {
 				t.Fatalf("a tight budget should pack excerpts, with the re-ranker's probabilities: %s", truncate(w.Body.String()))

@@ -56,6 +56,9 @@ func (s *Server) handleSearch(c *gin.Context) {
 	if rt.Candidates == nil {
 		rt.Candidates = []retriever.Candidate{}
 	}
+	if len(rt.Degraded) > 0 {
+		c.Set(degradedKey, rt.Degraded)
+	}
 	c.JSON(http.StatusOK, SearchResponse{Query: req.Question, Collection: req.Collection, Retrieval: rt.Mode,
 		Results: rt.Candidates, Degraded: rt.Degraded, Reranked: rt.Reranked, TookMS: float64(time.Since(start).Microseconds()) / 1000})
 }

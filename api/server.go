@@ -157,6 +157,10 @@ func (s *Server) logger() gin.HandlerFunc {
 			attrs = append(attrs, "error", err)
 		}
 		lvl := slog.LevelInfo
+		if d := c.GetStringSlice(degradedKey); len(d) > 0 {
+			attrs = append(attrs, "degraded", d)
+			lvl = slog.LevelWarn
+		}
 		if c.Writer.Status() >= 500 {
 			lvl = slog.LevelError
 		}
@@ -167,6 +171,7 @@ func (s *Server) logger() gin.HandlerFunc {
 const (
 	requestIDKey = "shoulders.request_id"
 	errorKey     = "shoulders.error"
+	degradedKey  = "shoulders.degraded"
 )
 
 // requestID tags each request with the client's X-Request-ID when it is

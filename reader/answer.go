@@ -13,7 +13,8 @@ const (
 	// ModeGenerated answers were written by the LM.
 	ModeGenerated = "generated"
 	// ModeEvidence answers are sentences extracted from the packed
-	// passages, returned when no LM is configured.
+	// passages, returned when no LM is configured, or when the LM failed
+	// and the Reader falls back (see Reader.LMFallback).
 	ModeEvidence = "evidence"
 )
 
@@ -45,6 +46,9 @@ type Answer struct {
 	Degraded   []string              `json:"degraded,omitempty"`
 	Reranked   bool                  `json:"reranked"`
 	Model      string                `json:"model,omitempty"`
+	// LMError is why an LM that is configured did not write the answer,
+	// when the Reader fell back to evidence.
+	LMError *LMError `json:"lm_error,omitempty"`
 	// Demos are the worked examples put before the question.
 	Demos []Demo `json:"demos,omitempty"`
 	// Recursion reports the passes of a recursive reading.

@@ -43,9 +43,9 @@ const (
 
 // An LMError is a failure of the LM server, classified for the caller.
 type LMError struct {
-	Code    string
-	Status  int // HTTP status from the server, 0 if none
-	Message string
+	Code    string `json:"code"`
+	Status  int    `json:"status,omitempty"` // HTTP status from the server, 0 if none
+	Message string `json:"message"`
 }
 
 func (e *LMError) Error() string {

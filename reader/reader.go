@@ -67,8 +67,12 @@ type Reader struct {
 	CrossEncoder CrossEncoder
 	// Demos finds worked examples for requests that ask for them.
 	Demos DemoSource
-	// OnDegraded, when set, is told of every degraded retrieval (for
-	// metrics and logs).
+	// LMFallback answers with evidence, in Degraded as "lm", when the LM
+	// fails before it has written any of the answer: a user keeps the
+	// passages and their best sentences while the LM server is down.
+	LMFallback bool
+	// OnDegraded, when set, is told of every degraded retrieval or
+	// reading (for metrics and logs).
 	OnDegraded func(mode string, parts []string)
 	Tokens     TokenCounter
 	Config     Config
@@ -313,21 +317,54 @@ func (r *Reader) Ask(ctx context.Context, req Request) (*Answer, error) {
 	default:
 		a.Mode = ModeGenerated
 		a.Model = r.LM.Model()
+		wrote := false
+		onDelta := req.OnDelta
+		if onDelta != nil {
+			onDelta = func(d string) error { wrote = true; return req.OnDelta(d) }
+		}
 		rd, err := Reading{
 			Question: req.Question, Packed: pk.Packed, Demos: demos, Recursion: req.Recursion,
-			MaxTokens: cfg.AnswerReserve, Temperature: cfg.Temperature, OnDelta: req.OnDelta, Tokens: r.Tokens,
+			MaxTokens: cfg.AnswerReserve, Temperature: cfg.Temperature, OnDelta: onDelta, Tokens: r.Tokens,
 		}.Do(ctx, r.LM)
+		a.Timing.LMMS = ms(time.Since(packed))
 		if err != nil {
-			return nil, err
+			le := r.fallback(ctx, err, wrote)
+			if le == nil {
+				return nil, err
+			}
+			// The evidence answer reads the passages alone.
+			a.Mode, a.Model, a.LMError = ModeEvidence, "", le
+			a.Demos, a.Tokens.Used, a.Tokens.Demos = nil, pk.Used, 0
+			a.Answer, a.Citations = Evidence(req.Question, pk.Packed)
+			a.Degraded = append(a.Degraded, "lm")
+			if r.OnDegraded != nil {
+				r.OnDegraded(mode, []string{"lm"})
+			}
+			break
 		}
 		a.Answer = rd.Text
 		a.Citations = Cite(a.Answer, pk.Packed)
 		a.Recursion = rd.Recursion
 		a.Tokens.Prompt, a.Tokens.Completion = rd.PromptTokens, rd.CompletionTokens
-		a.Timing.LMMS = ms(time.Since(packed))
 	}
 	a.Timing.TotalMS = ms(time.Since(start))
 	return a, nil
+}
+
+// fallback returns the LM failure that an evidence answer may stand in
+// for, or nil: when fallback is off, the client went away, the error is
+// not the LM's, or part of the answer was already sent.
+func (r *Reader) fallback(ctx context.Context, err error, wrote bool) *LMError {
+	var le *LMError
+	if !r.LMFallback || wrote || ctx.Err() != nil || !errors.As(err, &le) {
+		return nil
+	}
+	out := *le
+	var pe *PassError
+	if errors.As(err, &pe) {
+		out.Message = pe.Pass + " pass: " + out.Message
+	}
+	return &out
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

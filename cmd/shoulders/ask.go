@@ -99,7 +99,11 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 }
 
 func printAnswer(a reader.Answer) {
-	if a.Mode == reader.ModeEvidence {
+	switch {
+	case a.Mode == reader.ModeEvidence && a.LMError != nil:
+		fmt.Fprintf(os.Stderr, "shoulders: the LM failed (%s); answering with evidence\n", a.LMError)
+		fmt.Println("Evidence (extracted from the passages; the LM failed):")
+	case a.Mode == reader.ModeEvidence:
 		fmt.Println("Evidence (extracted from the passages; no LM is configured):")
 	}
 	if a.Answer != "" {

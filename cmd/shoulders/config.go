@@ -44,6 +44,7 @@ type config struct {
 	LMAPIKey      string
 	LMAPI         string
 	LMTimeout     time.Duration
+	LMFallback    bool
 	LMContext     int
 	AnswerReserve int
 	Tokenizer     string
@@ -127,6 +128,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.LMAPIKey, "lm-api-key", env("SHOULDERS_LM_API_KEY", ""), "LM API key (SHOULDERS_LM_API_KEY)")
 	f.StringVar(&c.LMAPI, "lm-api", env("SHOULDERS_LM_API", "chat"), "LM endpoint: chat or completions (SHOULDERS_LM_API)")
 	f.DurationVar(&c.LMTimeout, "lm-timeout", envDuration("SHOULDERS_LM_TIMEOUT", 60*time.Second), "LM request timeout (SHOULDERS_LM_TIMEOUT)")
+	f.BoolVar(&c.LMFallback, "lm-fallback", env("SHOULDERS_LM_FALLBACK", "on") != "off", "when the LM fails before writing, answer with extracted evidence marked degraded rather than an error (SHOULDERS_LM_FALLBACK=off to fail)")
 	f.IntVar(&c.LMContext, "lm-context", envInt("SHOULDERS_LM_CONTEXT", reader.DefaultContextTokens), "LM context length in tokens (SHOULDERS_LM_CONTEXT)")
 	f.IntVar(&c.AnswerReserve, "answer-tokens", envInt("SHOULDERS_LM_ANSWER_TOKENS", reader.DefaultAnswerReserve), "tokens reserved for the answer (SHOULDERS_LM_ANSWER_TOKENS)")
 	f.StringVar(&c.Tokenizer, "tokenizer", env("SHOULDERS_LM_TOKENIZER", ""), "tiktoken encoding of the LM (cl100k_base, o200k_base...); empty: from the model name, else a conservative estimate (SHOULDERS_LM_TOKENIZER)")
@@ -208,11 +210,16 @@ func (c *config) openAt(dir string) (*app, error) {
 		Retrievers:       map[string]retriever.Retriever{"bm25": retriever.BM25{Store: store}},
 		DefaultRetrieval: c.Retrieval,
 		LM:               lm,
+		LMFallback:       c.LMFallback,
 		Demos:            reader.Pools{Store: store},
 		Tokens:           reader.NewTokenCounter(c.LMModel, c.Tokenizer),
 		Config: reader.Config{ContextTokens: c.LMContext, AnswerReserve: c.AnswerReserve,
 			K: c.K, Policy: policy},
 		Concurrency: c.Concurrency,
+	}
+	log := c.logger()
+	rd.OnDegraded = func(mode string, parts []string) {
+		log.Warn("answered without some parts", "retrieval", mode, "unavailable", parts)
 	}
 	if c.RerankerPath != "none" && c.RerankerPath != "" {
 		r, _, err := c.loadReranker(store)
@@ -302,9 +309,6 @@ func (a *app) openVectors(dir string) error {
 	r["hybrid"] = retriever.Hybrid{Keyword: bm25, Dense: dense, Method: c.Fusion, Alpha: c.FusionAlpha, DenseTimeout: c.DenseTimeout}
 	r["weaviate-bm25"] = retriever.WeaviateBM25{Store: a.store, Vectors: vs}
 	r["weaviate-hybrid"] = retriever.WeaviateHybrid{Dense: dense, Alpha: 0.5}
-	a.reader.OnDegraded = func(mode string, parts []string) {
-		log.Warn("retrieval degraded", "mode", mode, "unavailable", parts)
-	}
 	return nil
 }
 

@@ -71,7 +71,7 @@ async function server(withLM, extra = {}) {
   return url;
 }
 
-let browser, lmURL, withLM, evidenceOnly, locked;
+let browser, lmURL, withLM, evidenceOnly, locked, lmDown;
 const keyFor = {};
 const dataOf = {};
 
@@ -79,8 +79,12 @@ before(async () => {
   const lmPort = await freePort();
   lmURL = 'http://127.0.0.1:' + lmPort;
   start(['testlm', '--addr', '127.0.0.1:' + lmPort]);
-  [withLM, evidenceOnly, locked] = await Promise.all([server(true), server(false),
-    server(false, { SHOULDERS_AUTH: 'on', SHOULDERS_WEAVIATE: 'off' })]);
+  // An LM address where nothing listens: the server is configured for an
+  // LM that is down.
+  const deadLM = 'http://127.0.0.1:' + await freePort();
+  [withLM, evidenceOnly, locked, lmDown] = await Promise.all([server(true), server(false),
+    server(false, { SHOULDERS_AUTH: 'on', SHOULDERS_WEAVIATE: 'off' }),
+    server(false, { SHOULDERS_LM_URL: deadLM, SHOULDERS_LM_MODEL: 'test-model', SHOULDERS_WEAVIATE: 'off' })]);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -282,4 +286,14 @@ test('without an LM the answer is labelled evidence only', async () => {
   await phone.click('#theme');
   await phone.waitForSelector('#evidence:not([hidden])');
   await phone.screenshot({ path: join(shots, 'phone-dark.png'), fullPage: true });
+});
+
+test('an LM that cannot be reached leaves an evidence answer that says so', async () => {
+  const pg = await page(lmDown);
+  await askIn(pg, 'How do I configure the LM?');
+  assert.match(await pg.textContent('#mode-label'), /Evidence only: the language model failed/);
+  assert.match(await pg.textContent('#status'), /cannot reach LM server/);
+  assert.match(await pg.textContent('#answer'), /SHOULDERS_LM_URL/);
+  assert.deepEqual(pg.errors, []);
+  await pg.screenshot({ path: join(shots, 'lm-down.png'), fullPage: true });
 });
