@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,11 @@ type QAMetrics struct {
 	Packed map[int]float64 `json:"packed_at_budget"`
 	EM     *float64        `json:"em,omitempty"`
 	F1     *float64        `json:"f1,omitempty"`
+	// Evidence is, without an LM, the percentage of questions whose
+	// evidence answer (sentences quoted from the context packed at the
+	// LM budget) holds a gold answer; EvidenceWords its mean length.
+	Evidence      *float64 `json:"evidence_hit,omitempty"`
+	EvidenceWords *float64 `json:"evidence_words,omitempty"`
 }
 
 // QAResult is the outcome of a QARun.
@@ -65,9 +71,12 @@ type QAResult struct {
 	// LMTokens counts the LM's prompt and completion tokens, summed.
 	LMTokens map[string]int `json:"lm_tokens,omitempty"`
 	// Readers compares the ways of reading, when an LM is configured.
-	Readers   []*ReaderResult `json:"readers,omitempty"`
-	Note      string          `json:"note,omitempty"`
-	ElapsedMS float64         `json:"elapsed_ms"`
+	Readers []*ReaderResult `json:"readers,omitempty"`
+	// EvidenceBudget is the context, in tokens, that evidence answers
+	// were quoted from (without an LM).
+	EvidenceBudget int     `json:"evidence_budget,omitempty"`
+	Note           string  `json:"note,omitempty"`
+	ElapsedMS      float64 `json:"elapsed_ms"`
 	// Samples keeps every stage latency, for histograms.
 	Samples map[string][]float64 `json:"-"`
 }
@@ -114,6 +123,9 @@ type qaOutcome struct {
 	inBudget []bool
 	packed   []int
 	em, f1   float64
+	// evidence: the evidence answer holds a gold answer; evWords its length.
+	evidence bool
+	evWords  int
 	// scored: the question has answer strings, so EM and F1 apply (not to
 	// questions labelled only with relevant ids).
 	scored bool
@@ -238,11 +250,19 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 			lmPacking = p
 		}
 	}
-	if r.LM != nil {
-		budget := r.LMBudget
-		if budget <= 0 {
-			budget = budgets[len(budgets)-1]
+	budget := r.LMBudget
+	if budget <= 0 {
+		budget = budgets[len(budgets)-1]
+	}
+	if r.LM == nil && o.scored {
+		if lmPacking.Budget != budget {
+			lmPacking = reader.Pack(cands, budget, tc, r.Policy)
 		}
+		ev, _ := reader.Evidence(q.Text, lmPacking.Packed)
+		ev = reader.StripCitations(ev)
+		o.evidence, o.evWords = ev != "" && rel.Excerpt(ev), len(strings.Fields(ev))
+	}
+	if r.LM != nil {
 		for vi, v := range r.readers() {
 			t := time.Now()
 			ro, err := r.read(ctx, q, v, cands, budget, lmPacking)
@@ -351,6 +371,19 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 				em, f1 := Mean(ems), Mean(f1s)
 				m.EM, m.F1 = &em, &f1
 			}
+		} else {
+			var hits []bool
+			var words []float64
+			for _, o := range g {
+				if o.scored {
+					hits = append(hits, o.evidence)
+					words = append(words, float64(o.evWords))
+				}
+			}
+			if len(hits) > 0 {
+				hit, w := Share(hits), Mean(words)
+				m.Evidence, m.EvidenceWords = &hit, &w
+			}
 		}
 		res.Subsets[name] = m
 	}
@@ -375,6 +408,10 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 	}
 	res.Samples = stages
 	if r.LM == nil {
+		res.EvidenceBudget = r.LMBudget
+		if res.EvidenceBudget <= 0 {
+			res.EvidenceBudget = budgets[len(budgets)-1]
+		}
 		res.Note = "no LM configured: exact match and F1 need an LM (set SHOULDERS_LM_URL); retrieval and packing metrics only"
 	}
 	return res

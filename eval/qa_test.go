@@ -64,6 +64,17 @@ func TestQARunWithAndWithoutLM(t *testing.T) {
 	if res.Subsets["all"].EM != nil || res.Note == "" {
 		t.Fatal("without an LM there must be no EM and a note saying why")
 	}
+	// Instead, the evidence answers: the first sentence of each list's
+	// first passage, as no sentence holds a question term, with the next
+	// when it is short ("Paris. It is in France.", "Berlin is a city.",
+	// "Nothing here.").
+	all, b := res.Subsets["all"], res.Subsets["b"]
+	if all.Evidence == nil || *all.Evidence != 200.0/3 || *b.Evidence != 0 || *all.EvidenceWords != 11.0/3 {
+		t.Fatalf("evidence: all %v (%v words), b %v", *all.Evidence, *all.EvidenceWords, *b.Evidence)
+	}
+	if md := (&Report{QA: []*QAResult{res}}).Markdown(); !strings.Contains(md, "| toy | dev | a | fixed | 2 | 100.0 | 4.5 |") {
+		t.Fatalf("markdown:\n%s", md)
+	}
 }
 
 // Readers are compared on the same candidates: the plain reader, a vote

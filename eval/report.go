@@ -97,6 +97,10 @@ func (r *Report) Flatten() map[string]float64 {
 				out[prefix+"em"] = round(*m.EM, 2)
 				out[prefix+"f1"] = round(*m.F1, 2)
 			}
+			if m.Evidence != nil {
+				out[prefix+"evidence"] = round(*m.Evidence, 2)
+				out[prefix+"evidence_words"] = round(*m.EvidenceWords, 1)
+			}
 			for _, rr := range q.Readers {
 				if rm := rr.Subsets[name]; rm != nil {
 					out[prefix+"reader."+rr.Name+".em"] = round(rm.EM, 2)
@@ -193,6 +197,7 @@ func (r *Report) Markdown() string {
 			b.WriteString("Packing: each of the best candidates whole, by one of the re-ranker's excerpts, or not at all, whichever mix holds the most of the re-ranker's probability in the budget (the excerpt policy, the default); rows without the re-ranker have no excerpts and pack whole passages as in the paper, and so does the row marked whole passages.\n\n")
 		}
 		r.readersMarkdown(&b)
+		r.evidenceMarkdown(&b)
 	}
 	if len(r.BEIR) > 0 {
 		b.WriteString("## BEIR\n\n| dataset | split | ranker | queries | nDCG@10 | recall@100 | MRR@10 |\n|---|---|---|---|---|---|---|\n")
@@ -254,6 +259,33 @@ func (r *Report) readersMarkdown(b *strings.Builder) {
 		}
 	}
 	b.WriteString("\nTokens and latency are per question over all subsets, as the LM server reports them; a recursive reader's include both passes.\n\n")
+}
+
+// evidenceMarkdown tables how often the evidence answer, given without
+// an LM, holds a gold answer.
+func (r *Report) evidenceMarkdown(b *strings.Builder) {
+	var rows []string
+	budgets := map[int]bool{}
+	for _, q := range r.sortedQA() {
+		for _, sub := range q.SubsetNames() {
+			if m := q.Subsets[sub]; m.Evidence != nil {
+				rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %.1f | %.1f |\n", q.Dataset, q.Split, sub, q.Ranker, m.N, *m.Evidence, *m.EvidenceWords))
+				budgets[q.EvidenceBudget] = true
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("## Evidence answers (no LM: sentences quoted from the context)\n\n")
+	b.WriteString("| dataset | split | subset | ranker | n | holds an answer | words |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString(strings.Join(rows, ""))
+	var bs []string
+	for k := range budgets {
+		bs = append(bs, strconv.Itoa(k))
+	}
+	sort.Strings(bs)
+	fmt.Fprintf(b, "\nHolds an answer: the percentage of questions whose evidence answer, the sentences quoted from the context packed into %s tokens, holds a normalized gold answer; words: its mean length.\n\n", strings.Join(bs, ", "))
 }
 
 func orDash(s string) string {

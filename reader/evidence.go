@@ -12,30 +12,35 @@ import (
 	"github.com/shoulders-qa/shoulders/index"
 )
 
+// An evSentence is a sentence of a packed passage, scored for Evidence.
+type evSentence struct {
+	p          int // its passage's index in the packing
+	text       string
+	start, end int // of text in the passage's text
+	terms      map[string]bool
+	score      float64
+}
+
 // Evidence picks the sentences of the packed passages that best answer
 // the question, for the answer given when no LM is configured. Sentences
 // are scored by the inverse-document-frequency weight (over the packed
-// sentences) of the question terms they contain, with a small preference
-// for passages packed earlier; the best sentence is returned, with the
-// runner-up when it comes from another passage and scores nearly as well.
+// sentences) of the question terms they contain, weighed by how likely
+// the re-ranker finds their passage (or, without it, by packing order),
+// and the sentence the re-ranker itself picked in its passage counts
+// more. The best sentence is returned with the neighbour that holds more
+// of the question, and the runner-up when it comes from another passage
+// and scores nearly as well.
 func Evidence(question string, packed []Packed) (string, []Citation) {
 	qterms := map[string]bool{}
 	for _, t := range index.Terms(question) {
 		qterms[t] = true
 	}
-	type sent struct {
-		p          int
-		text       string
-		start, end int // of text in the passage's text
-		terms      map[string]bool
-		score      float64
-	}
-	var sents []sent
+	var sents []evSentence
 	df := map[string]int{}
 	for i, p := range packed {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
-			s := sent{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}}
+			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}}
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
@@ -49,6 +54,10 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		return "", []Citation{}
 	}
 	n := float64(len(sents))
+	top := 0.0
+	for _, p := range packed {
+		top = math.Max(top, p.Chance)
+	}
 	for i := range sents {
 		s := &sents[i]
 		for t := range s.terms {
@@ -74,7 +83,14 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		if novel < 4 && lastRune(s.text) != ':' {
 			s.score *= 0.6
 		}
-		s.score *= 1 / (1 + 0.05*float64(s.p))
+		if picked := packed[s.p].Excerpts; len(picked) > 0 && picked[len(picked)-1] == s.text {
+			s.score *= excerptVote
+		}
+		if c := packed[s.p].Chance; top > 0 && c > 0 {
+			s.score *= math.Pow(c/top, chanceWeight)
+		} else {
+			s.score *= 1 / (1 + 0.05*float64(s.p))
+		}
 	}
 	order := make([]int, len(sents))
 	for i := range order {
@@ -87,10 +103,18 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	// run", "as follows:"): the sentence after it, in the same passage,
 	// carries the substance (the command, the list). The two are quoted
 	// as the passage has them, so that the quote is found in it.
-	if next := order[0] + 1; next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
+	bi := order[0]
+	next := bi + 1
+	if next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
 		best.text = packed[best.p].Passage.Text[best.start:sents[next].end]
+	} else if nb := neighbour(sents, bi); nb >= 0 {
+		// The answer often sits beside the sentence that matches the
+		// question ("He was born in 1950."), as the re-ranker's excerpts
+		// assume.
+		lo, hi := min(sents[nb].start, best.start), max(sents[nb].end, best.end)
+		best.text = packed[best.p].Passage.Text[lo:hi]
 	}
-	picked := []sent{best}
+	picked := []evSentence{best}
 	for _, i := range order[1:] {
 		s := sents[i]
 		if s.p != best.p && s.score >= 0.8*best.score && s.score > 0 {
@@ -111,6 +135,32 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	}
 	return b.String(), cites
 }
+
+// neighbour returns the sentence beside sents[i] in its passage that
+// scores more, the next one on a tie, or -1 when there is none or it
+// scores nothing (neither it nor its title holds a question term).
+func neighbour(sents []evSentence, i int) int {
+	nb := -1
+	if i > 0 && sents[i-1].p == sents[i].p {
+		nb = i - 1
+	}
+	if j := i + 1; j < len(sents) && sents[j].p == sents[i].p && (nb < 0 || sents[j].score >= sents[nb].score) {
+		nb = j
+	}
+	if nb < 0 || sents[nb].score <= 0 {
+		return -1
+	}
+	return nb
+}
+
+// Evidence's weights, set on the QA-mix train split (shoulders eval
+// --split train, evidence_hit): the sentence the re-ranker picked in its
+// passage counts twice, and a passage's weight is its chance, relative
+// to the best one's, to this power.
+const (
+	excerptVote  = 2.0
+	chanceWeight = 0.3
+)
 
 // leadIn says whether a sentence ends as a lead-in to what follows: with
 // a colon, or with a word rather than closing punctuation.
