@@ -7,6 +7,10 @@ var TopKs = []int{1, 5, 10, 20, 50, 100}
 // reported.
 var Budgets = []int{256, 512, 1024, 2048}
 
+// DefaultLMBudget is the context, in tokens, that the LM reads for exact
+// match and F1, and that evidence answers quote without an LM.
+const DefaultLMBudget = 1024
+
 // FirstHit is the 1-based rank of the first candidate for which has is
 // true, or 0 when none is.
 func FirstHit(n int, has func(i int) bool) int {

@@ -132,7 +132,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 			}
 			bar := newBar(len(ds.Questions), name+" "+rk, false)
 			res, err := eval.QARun{Dataset: name, Split: ds.Split, Ranker: rk, Rank: rank, Tokens: evalTokens(cfg),
-				Policy: a.reader.Config.Policy, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
+				Policy: a.reader.Config.Policy, LMBudget: eval.DefaultLMBudget, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
 			_ = bar.Finish()
 			if err != nil {
 				return err
@@ -145,7 +145,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 				ex := rk + ", whole passages"
 				bar := newBar(len(ds.Questions), name+" "+ex, false)
 				res, err := eval.QARun{Dataset: name, Split: ds.Split, Ranker: ex, Rank: rank, Tokens: evalTokens(cfg),
-					Policy: reader.PolicyStop, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
+					Policy: reader.PolicyStop, LMBudget: eval.DefaultLMBudget, Workers: 1, Progress: func(int) { _ = bar.Add(1) }}.Run(ctx, ds.Questions)
 				_ = bar.Finish()
 				if err != nil {
 					return err

@@ -77,7 +77,7 @@ once and cached under the data folder.`,
 	fl.Uint64Var(&f.seed, "seed", 1, "sampling seed")
 	fl.IntVar(&f.workers, "workers", 2, "questions evaluated in parallel")
 	fl.StringVar(&f.out, "out", "out/eval", "folder for result.json, report.md and report.html")
-	fl.IntVar(&f.lmBudget, "lm-budget", 1024, "passage budget of the LM's context for EM/F1, tokens")
+	fl.IntVar(&f.lmBudget, "lm-budget", eval.DefaultLMBudget, "passage budget of the LM's context for EM/F1 (without an LM, of the evidence answers), tokens")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bars")
 	fl.StringVar(&f.recursion, "recursion", "off", "with an LM, also read recursively and compare with the plain reader: vote or textual")
 	fl.IntVar(&f.samples, "samples", reader.DefaultSamples, "first-pass samples of --recursion")
