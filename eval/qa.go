@@ -250,10 +250,7 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 			lmPacking = p
 		}
 	}
-	budget := r.LMBudget
-	if budget <= 0 {
-		budget = budgets[len(budgets)-1]
-	}
+	budget := r.lmBudget(budgets)
 	if r.LM == nil && o.scored {
 		if lmPacking.Budget != budget {
 			lmPacking = reader.Pack(cands, budget, tc, r.Policy)
@@ -278,6 +275,15 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		}
 	}
 	return o, nil
+}
+
+// lmBudget is the context the LM reads, or evidence answers quote:
+// LMBudget, else the largest budget measured.
+func (r QARun) lmBudget(budgets []int) int {
+	if r.LMBudget > 0 {
+		return r.LMBudget
+	}
+	return budgets[len(budgets)-1]
 }
 
 func (r QARun) readers() []ReaderVariant {
@@ -408,10 +414,7 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 	}
 	res.Samples = stages
 	if r.LM == nil {
-		res.EvidenceBudget = r.LMBudget
-		if res.EvidenceBudget <= 0 {
-			res.EvidenceBudget = budgets[len(budgets)-1]
-		}
+		res.EvidenceBudget = r.lmBudget(budgets)
 		res.Note = "no LM configured: exact match and F1 need an LM (set SHOULDERS_LM_URL); retrieval and packing metrics only"
 	}
 	return res
