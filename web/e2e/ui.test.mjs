@@ -288,6 +288,19 @@ test('without an LM the answer is labelled evidence only', async () => {
   await phone.screenshot({ path: join(shots, 'phone-dark.png'), fullPage: true });
 });
 
+test('a budget too small for any passage says so, rather than that nothing matched', async () => {
+  const pg = await page(evidenceOnly);
+  await pg.click('#settings summary');
+  await pg.fill('#s-budget', '8');
+  await askIn(pg, 'How do I configure the LM?');
+  assert.match(await pg.textContent('#status'), /No passage fits in a budget of 8 tokens/);
+  assert.equal(await pg.locator('#packed li').count(), 0);
+  await pg.fill('#s-budget', '0');
+  await askIn(pg, 'zzqx wvvvk');
+  assert.match(await pg.textContent('#status'), /No passage matched the question/);
+  assert.deepEqual(pg.errors, []);
+});
+
 test('an LM that cannot be reached leaves an evidence answer that says so', async () => {
   const pg = await page(lmDown);
   await askIn(pg, 'How do I configure the LM?');

@@ -173,7 +173,10 @@ function renderAnswer(a) {
   }
   const notes = [];
   for (const part of a.degraded || []) notes.push(degradedNote(part, a));
-  if (!a.packed.length) notes.push('No passage matched the question in "' + a.collection + '".');
+  // Candidates left out of an empty context were found but did not fit.
+  if (!a.packed.length) notes.push((a.left_out || []).length
+    ? `No passage fits in a budget of ${a.tokens.budget} tokens: raise the token budget under Settings.`
+    : 'No passage matched the question in "' + a.collection + '".');
   setStatus(notes.length ? 'warn' : '', notes.join(' ') || `Answered in ${Math.round(a.timing.total_ms)} ms.`);
   renderRecursion(a.recursion);
   renderDemos(a.demos || []);
