@@ -47,7 +47,9 @@ func (r *Reranker) analyzed(key string, p corpus.Passage) *doc {
 	r.mu.Lock()
 	d, ok := r.cache[key]
 	r.mu.Unlock()
-	if ok {
+	// A document re-ingested under the same ID keeps its passage IDs:
+	// the analysis serves only the text it was made of.
+	if ok && d.text == p.Text && d.titleRaw == p.Title {
 		return d
 	}
 	d = analyze(p, r.titleTerms)

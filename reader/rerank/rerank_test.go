@@ -289,3 +289,50 @@ func TestUnseenFeatureIsIgnored(t *testing.T) {
 		t.Fatalf("score moved from %v to %v on a feature never seen varying", base, got)
 	}
 }
+
+// A document re-ingested under the same ID keeps its passage IDs; the
+// re-ranker must score and excerpt the text it is given now, not the
+// text it analyzed before under that ID.
+func TestRerankReadsTheTextItIsGivenNow(t *testing.T) {
+	m, err := Load(filepath.Join("..", "..", DefaultModelPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := WordNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const question = "What do keepers feed lions?"
+	lions := func(food string) []retriever.Candidate {
+		return []retriever.Candidate{
+			benchCandidate(0, corpus.Passage{ID: "lions.md#0", Title: "Lion care", Text: "Lions at the park sleep most of the day in the shade of the old oak trees near the pond. " +
+				"The keepers feed lions " + food + " on Mondays, weighing each portion. Visitors may watch the feeding from the north deck."}),
+			benchCandidate(1, corpus.Passage{ID: "zebras.md#0", Title: "Zebra care", Text: "Zebras at the park graze in the east meadow. Keepers check their hooves every week."}),
+		}
+	}
+	r := &Reranker{Model: m, Lexicon: lex}
+	before, err := r.Rerank(context.Background(), "c", fixedStats{}, question, lions("raw beef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(before[0].Excerpts, " "), "raw beef") {
+		t.Fatalf("excerpts of the first text: %q", before[0].Excerpts)
+	}
+	after, err := r.Rerank(context.Background(), "c", fixedStats{}, question, lions("frozen fish and a little salt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := (&Reranker{Model: m, Lexicon: lex}).Rerank(context.Background(), "c", fixedStats{}, question, lions("frozen fish and a little salt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range after {
+		if after[i].Passage.ID != fresh[i].Passage.ID || after[i].Score != fresh[i].Score || strings.Join(after[i].Excerpts, "|") != strings.Join(fresh[i].Excerpts, "|") {
+			t.Errorf("candidate %d: %s %.6f %q after an update, %s %.6f %q analyzed afresh", i,
+				after[i].Passage.ID, after[i].Score, after[i].Excerpts, fresh[i].Passage.ID, fresh[i].Score, fresh[i].Excerpts)
+		}
+	}
+	if ex := strings.Join(after[0].Excerpts, " "); strings.Contains(ex, "raw beef") || !strings.Contains(ex, "frozen fish") {
+		t.Errorf("excerpts quote text the passage no longer holds: %q", after[0].Excerpts)
+	}
+}
