@@ -52,6 +52,8 @@ func classify(err error) *apiError {
 		ae = &apiError{http.StatusNotFound, Error{"not_found", err.Error()}}
 	case errors.Is(err, reader.ErrNoPool):
 		ae = &apiError{http.StatusNotFound, Error{"demo_pool_not_found", err.Error()}}
+	case errors.Is(err, reader.ErrNoReranker):
+		ae = &apiError{http.StatusServiceUnavailable, Error{"no_reranker", err.Error()}}
 	case errors.Is(err, reader.ErrNeedsLM):
 		ae = badRequest("lm_required", err.Error())
 	case errors.Is(err, reader.ErrUnknownRetrieval):

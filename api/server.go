@@ -119,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	query, ingest := require(ScopeQuery), require(ScopeIngest)
 	v1.POST("/ask", query, s.handleAsk)
 	v1.POST("/search", query, s.handleSearch)
+	v1.POST("/rerank", query, s.handleRerank)
 	v1.POST("/documents", ingest, s.handleIngest)
 	v1.GET("/documents", query, s.handleListDocuments)
 	v1.GET("/documents/*id", query, s.handleGetDocument)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/rerank"
@@ -36,6 +37,16 @@ func (s *swappable) set(r reader.Reranker) { s.cur.Store(&r) }
 // Rerank implements reader.Reranker.
 func (s *swappable) Rerank(ctx context.Context, collection, question string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
 	return (*s.cur.Load()).Rerank(ctx, collection, question, cands)
+}
+
+// RerankGiven implements reader.PassageReranker when the current
+// re-ranker does.
+func (s *swappable) RerankGiven(ctx context.Context, c *index.Collection, question string, ps []corpus.Passage) ([]retriever.Candidate, error) {
+	pr, ok := (*s.cur.Load()).(reader.PassageReranker)
+	if !ok {
+		return nil, reader.ErrNoReranker
+	}
+	return pr.RerankGiven(ctx, c, question, ps)
 }
 
 // Warm warms the current re-ranker, if it has anything to load.
