@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/reader/openai"
 	"github.com/shoulders-qa/shoulders/reader/openai/openaitest"
-	"github.com/shoulders-qa/shoulders/reader/rerank"
 )
 
 func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
@@ -79,15 +77,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	h.srv.Reader.Demos = reader.Pools{Store: h.store}
 	// The shipped re-ranker and a long document, so that answers carry
 	// re-ranker sources and excerpted passages.
-	m, err := rerank.Load(filepath.Join("..", rerank.DefaultModelPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := rerank.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv.Reader.Reranker = rerank.ForStore{R: rr, Store: h.store}
+	withReranker(t, h)
 	long := strings.Repeat("The reader packs passages into the budget of the LM. Each passage is counted in tokens. ", 8)
 	if code := h.json("POST", "/v1/documents", IngestRequest{Documents: []corpus.Document{{ID: "docs/packing.md", Title: "Packing", Text: long + lmDoc}}}, nil); code != http.StatusCreated {
 		t.Fatalf("ingest: %d", code)
