@@ -112,8 +112,13 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 		}
 		fig.Corpus = name
 		rep.Ingest = append(rep.Ingest, fig)
-		for _, rk := range rankers {
-			rank, err := a.rankerWith(strings.TrimSuffix(rk, "-neural"), name, rerankers[rerankerOf(rk)])
+		for _, rk := range withGiven(rankers) {
+			var rank eval.Ranker
+			if rk == givenRow {
+				rank, err = a.givenRanker(name, rerankers["rerank"])
+			} else {
+				rank, err = a.rankerWith(strings.TrimSuffix(rk, "-neural"), name, rerankers[rerankerOf(rk)])
+			}
 			if err != nil {
 				return err
 			}
@@ -233,6 +238,22 @@ type scaleResult struct {
 // neuralModelPath is the re-ranker with kernel pooling, kept for the
 // ablation (make train writes it beside the shipped model).
 const neuralModelPath = "models/reranker-neural.json"
+
+// givenRow measures the shipped model as POST /v1/rerank uses it: BM25's
+// candidates sent as texts, weighed by their own word statistics.
+const givenRow = "rerank, given passages"
+
+// withGiven adds givenRow after "rerank", when it is measured.
+func withGiven(rankers []string) []string {
+	var out []string
+	for _, rk := range rankers {
+		out = append(out, rk)
+		if rk == "rerank" {
+			out = append(out, givenRow)
+		}
+	}
+	return out
+}
 
 func rerankerOf(rk string) string {
 	if strings.HasSuffix(rk, "-neural") {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -354,6 +355,36 @@ func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, er
 		out, err := rr.Rerank(ctx, col, c, q, cands)
 		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
 		st["search"] = st["retrieve"] + st["rerank"]
+		return out, st, err
+	}, nil
+}
+
+// givenRanker is BM25 followed by rr as POST /v1/rerank uses it: the
+// candidates sent as texts in no collection, their words weighed by
+// their own statistics.
+func (a *app) givenRanker(col string, rr *rerank.Reranker) (eval.Ranker, error) {
+	first, err := a.ranker("bm25", col)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
+		cands, st, err := first(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps := make([]corpus.Passage, len(cands))
+		for i, c := range cands {
+			ps[i] = c.Passage
+		}
+		t := time.Now()
+		out, err := rr.RerankGiven(ctx, nil, q, ps)
+		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
+		st["search"] = st["retrieve"] + st["rerank"]
+		for i := range out {
+			// Back to the passages' own IDs, which judgments name.
+			k, _ := strconv.Atoi(out[i].Passage.ID)
+			out[i].Passage = ps[k]
+		}
 		return out, st, err
 	}, nil
 }
