@@ -127,7 +127,7 @@ func distinct(ts []string) []string {
 // RerankGiven re-ranks passages that are in no collection, weighing words
 // by the statistics of c, or of the passages themselves when c is nil.
 func (f ForStore) RerankGiven(ctx context.Context, c *index.Collection, question string, ps []corpus.Passage) ([]retriever.Candidate, error) {
-	if c == nil {
+	if c == nil { // not a Stats holding a nil collection
 		return f.R.RerankGiven(ctx, nil, question, ps)
 	}
 	return f.R.RerankGiven(ctx, c, question, ps)
