@@ -346,17 +346,24 @@ func (a *app) rankerWith(name, col string, rr *rerank.Reranker) (eval.Ranker, er
 	if err != nil {
 		return nil, err
 	}
+	return timedRerank(first, func(ctx context.Context, q string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
+		return rr.Rerank(ctx, col, c, q, cands)
+	}), nil
+}
+
+// timedRerank is first followed by rerank, which is timed as a stage.
+func timedRerank(first eval.Ranker, rerank func(ctx context.Context, q string, cands []retriever.Candidate) ([]retriever.Candidate, error)) eval.Ranker {
 	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
 		cands, st, err := first(ctx, q)
 		if err != nil {
 			return nil, nil, err
 		}
 		t := time.Now()
-		out, err := rr.Rerank(ctx, col, c, q, cands)
+		out, err := rerank(ctx, q, cands)
 		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
 		st["search"] = st["retrieve"] + st["rerank"]
 		return out, st, err
-	}, nil
+	}
 }
 
 // givenRanker is BM25 followed by rr as POST /v1/rerank uses it: the
@@ -367,26 +374,19 @@ func (a *app) givenRanker(col string, rr *rerank.Reranker) (eval.Ranker, error) 
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q string) ([]retriever.Candidate, map[string]float64, error) {
-		cands, st, err := first(ctx, q)
-		if err != nil {
-			return nil, nil, err
-		}
+	return timedRerank(first, func(ctx context.Context, q string, cands []retriever.Candidate) ([]retriever.Candidate, error) {
 		ps := make([]corpus.Passage, len(cands))
 		for i, c := range cands {
 			ps[i] = c.Passage
 		}
-		t := time.Now()
 		out, err := rr.RerankGiven(ctx, nil, q, ps)
-		st["rerank"] = float64(time.Since(t).Microseconds()) / 1000
-		st["search"] = st["retrieve"] + st["rerank"]
 		for i := range out {
 			// Back to the passages' own IDs, which judgments name.
 			k, _ := strconv.Atoi(out[i].Passage.ID)
 			out[i].Passage = ps[k]
 		}
-		return out, st, err
-	}, nil
+		return out, err
+	}), nil
 }
 
 // ranker turns a retrieval mode into an eval.Ranker over collection col.
