@@ -70,7 +70,8 @@ type RerankResult struct {
 	RelevanceScore float64 `json:"relevance_score"`
 	// Score is the model's raw score, comparable within one request.
 	Score float64 `json:"score"`
-	// Excerpt is the sentence that answers the query best.
+	// Excerpt is the sentence that answers the query best, for a
+	// document of several sentences one of which holds a query word.
 	Excerpt  string          `json:"excerpt,omitempty"`
 	Document *RerankDocument `json:"document,omitempty"`
 }
