@@ -17,7 +17,7 @@ FUZZTIME    ?= 30s
 build:
 	go build -o $(BIN) ./cmd/shoulders
 
-# Build, index the project's own docs into an empty index, serve on :8080.
+# Build, bring the index of the project's own docs in step with docs/, serve on :8080.
 # The server starts Weaviate as its child process and stops it on exit.
 run: build weaviate
 	SHOULDERS_DATA_DIR=$(DATA) SHOULDERS_ADDR=$(ADDR) ./$(BIN) serve --seed docs

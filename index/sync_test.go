@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shoulders-qa/shoulders/internal/testenv"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/index/lsa"
 	"github.com/shoulders-qa/shoulders/index/weaviate"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
@@ -249,4 +250,48 @@ func (otherEmbedder) Name() string { return "openai:text-embedding-3-small" }
 func (otherEmbedder) Dim() int     { return 1536 }
 func (otherEmbedder) Embed(context.Context, []string) ([][]float32, error) {
 	return nil, nil
+}
+
+// A seed's writes and deletes reach the vector index too.
+func TestSeedKeepsBothIndexesIdentical(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("seed", true)
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, d := range docs("page", 30) {
+		write(fmt.Sprintf("page-%02d.txt", i), d.Text)
+	}
+	in := &index.Ingester{Chunker: corpus.Chunker{Words: 12}}
+	seed := func() index.SeedReport {
+		srcs, _, err := index.FileSources([]string{dir}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.synced.Seeder(c, in).Seed(ctx, srcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	seed()
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := r.same(t, c)
+	// One page shrinks to a passage, one is gone.
+	write("page-00.txt", "Volcano lava only.")
+	if err := os.Remove(filepath.Join(dir, "page-01.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if rep := seed(); rep.Updated != 1 || rep.Removed != 1 || rep.Unchanged != 28 {
+		t.Fatalf("second seed: %+v", rep)
+	}
+	if m := r.same(t, c); m >= n-3 {
+		t.Fatalf("%d passages in both after the seed, had %d", m, n)
+	}
 }

@@ -312,15 +312,6 @@ func (a *app) openVectors(dir string) error {
 	return nil
 }
 
-// writer is where ingests of a collection go: both indexes when the
-// vector side is on.
-func (a *app) writer(c *index.Collection) index.Writer {
-	if a.synced == nil {
-		return c
-	}
-	return a.synced.Writer(c)
-}
-
 // Close closes the store and stops the managed Weaviate; later calls
 // return the first one's error.
 func (a *app) Close() error {

@@ -29,9 +29,11 @@ func serveCmd(cfg *config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the API on --addr",
-		Long: `Serve the API on --addr. With --seed, the given files or folders are
-ingested into the collection first when it holds no documents yet (the
-demo of 'make run' seeds it with the project's own docs).
+		Long: `Serve the API on --addr. With --seed, the collection is first brought in
+step with the given files or folders: files new or changed since the last
+start are ingested, and the documents of files since removed are
+deleted; documents added, replaced or deleted through the API stay as they
+are (the demo of 'make run' seeds it with the project's own docs).
 
 SIGHUP reloads the re-ranker model file (--reranker), for instance after
 retraining it from feedback; a file that does not load leaves the running
@@ -128,7 +130,7 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&seed, "seed", nil, "files or folders to ingest when the collection is empty")
+	fl.StringSliceVar(&seed, "seed", nil, "files or folders whose documents the collection keeps in step with")
 	fl.StringVar(&authMode, "auth", env("SHOULDERS_AUTH", "auto"), "API keys: auto (required unless serving on loopback), on or off (SHOULDERS_AUTH)")
 	fl.StringSliceVar(&origins, "cors-origins", splitEnv("SHOULDERS_CORS_ORIGINS"), "origins whose pages may call the API, e.g. https://intranet.example.com (SHOULDERS_CORS_ORIGINS)")
 	fl.Float64Var(&auth.Rate, "rate", envFloat("SHOULDERS_RATE", 20), "requests per second per API key, for keys that set none (SHOULDERS_RATE)")
@@ -178,29 +180,34 @@ func splitEnv(key string) []string {
 	return out
 }
 
-// seed ingests paths into the configured collection if it holds nothing.
+// seed keeps the configured collection in step with the files at paths:
+// the demo's documents stay those of the checkout it runs from.
 func (a *app) seed(ctx context.Context, paths []string, log *slog.Logger) error {
 	col, err := a.store.Collection(a.cfg.Collection, true)
 	if err != nil {
-		return err
-	}
-	if n, err := col.PassageCount(); err != nil || n > 0 {
 		return err
 	}
 	srcs, problems, err := index.FileSources(paths, "")
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	rep, err := a.ingester.Ingest(ctx, a.writer(col), srcs)
+	s := &index.Seeder{Collection: col, Ingester: a.ingester}
+	if a.synced != nil {
+		s = a.synced.Seeder(col, a.ingester)
+	}
+	rep, err := s.Seed(ctx, srcs)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	if a.synced != nil {
+	if a.synced != nil && rep.Added+rep.Updated+rep.Removed > 0 {
 		if _, err := a.synced.Reconcile(ctx, col, nil); err != nil {
 			log.Warn("seed: vector index not filled yet; will retry", "error", err)
 		}
 	}
-	log.Info("seeded collection", "collection", col.Name, "documents", rep.Documents,
-		"passages", rep.Passages, "skipped", rep.Skipped+len(problems))
+	for _, p := range append(problems, rep.Problems...) {
+		log.Warn("seed: skipped", "file", p.File, "problem", p.Err)
+	}
+	log.Info("seeded collection", "collection", col.Name, "added", rep.Added, "updated", rep.Updated,
+		"removed", rep.Removed, "unchanged", rep.Unchanged, "kept", rep.Kept)
 	return nil
 }
