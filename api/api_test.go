@@ -429,15 +429,20 @@ func TestUploadTooLarge(t *testing.T) {
 }
 
 // Files are checked by content, not by name: a PDF or an image renamed
-// .txt is refused, while the text files beside it are read.
+// .txt is refused, while the text files and PDFs beside it are read.
 func TestUploadChecksContent(t *testing.T) {
 	h := newHarness(t, nil)
+	pdf, err := os.ReadFile("../corpus/testdata/retrieval.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for name, body := range map[string][]byte{
 		"report.txt": append([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), bytes.Repeat([]byte{0, 1, 2}, 200)...),
 		"photo.md":   append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...),
 		"notes.txt":  []byte("Packing fills the budget greedily, in score order."),
+		"modes.pdf":  pdf,
 	} {
 		fw, _ := mw.CreateFormFile("file", name)
 		_, _ = fw.Write(body)
@@ -445,17 +450,24 @@ func TestUploadChecksContent(t *testing.T) {
 	mw.Close()
 	w := h.do("POST", "/v1/documents", mw.FormDataContentType(), &buf)
 	var resp IngestResponse
-	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 201 || resp.Documents != 1 {
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || w.Code != 201 || resp.Documents != 2 {
 		t.Fatalf("got %d %s", w.Code, w.Body.String())
 	}
 	for _, f := range resp.Files {
-		bad := f.Name != "notes.txt"
+		bad := f.Name != "notes.txt" && f.Name != "modes.pdf"
 		if bad != strings.Contains(f.Error, "not text") {
 			t.Errorf("%s: error %q", f.Name, f.Error)
 		}
 	}
 	if !strings.Contains(w.Body.String(), "application/pdf") || !strings.Contains(w.Body.String(), "image/png") {
 		t.Fatalf("the errors should say what the content looks like: %s", w.Body.String())
+	}
+	var doc struct {
+		Title    string `json:"title"`
+		Passages int    `json:"passages"`
+	}
+	if code := h.json("GET", "/v1/documents/modes.pdf", nil, &doc); code != 200 || doc.Title != "Retrieval modes" || doc.Passages < 8 {
+		t.Fatalf("the PDF's record: %d %+v", code, doc)
 	}
 }
 

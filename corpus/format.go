@@ -15,6 +15,7 @@ const (
 	Text     Format = "text"
 	Markdown Format = "markdown"
 	HTML     Format = "html"
+	PDF      Format = "pdf"
 	JSONL    Format = "jsonl"
 	BEIR     Format = "beir"
 	DPR      Format = "dpr"
@@ -26,6 +27,7 @@ var formatReaders = map[Format]readFunc{
 	Text:     readText,
 	Markdown: readMarkdown,
 	HTML:     readHTML,
+	PDF:      readPDF,
 	JSONL:    readJSONL,
 	BEIR:     readBEIR,
 	DPR:      readDPR,
@@ -75,6 +77,8 @@ func DetectFormat(name string) (Format, error) {
 		return Markdown, nil
 	case ext == ".html", ext == ".htm", ext == ".xhtml":
 		return HTML, nil
+	case ext == ".pdf":
+		return PDF, nil
 	case ext == ".txt", ext == ".text", ext == "":
 		return Text, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -70,6 +71,15 @@ func FuzzMarkdown(f *testing.F) {
 func FuzzHTML(f *testing.F) {
 	fuzzReader(f, HTML, "<html><head><title>T</title><style>p{}</style></head><body><p>Visible <b>text</b>.</p><script>hidden()</script></body></html>",
 		"<p>unclosed <div>", "&amp;&lt;&#x27;")
+}
+
+func FuzzPDF(f *testing.F) {
+	whole, err := os.ReadFile("testdata/retrieval.pdf")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzReader(f, PDF, string(minimalPDF("BT /F1 12 Tf 72 720 Td (Okapis.) Tj ET")), string(whole),
+		string(minimalPDF("BT /F1 12 Tf [(a) -200 (b)] TJ ET")), "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n")
 }
 
 func FuzzJSONL(f *testing.F) {

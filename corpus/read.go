@@ -73,8 +73,10 @@ func Read(ctx context.Context, r io.Reader, name string, f Format, emit func(Doc
 	if err != nil {
 		return st, fmt.Errorf("%s: %w", name, err)
 	}
-	if r, err = textOnly(r); err != nil {
-		return st, fmt.Errorf("%s: %w", name, err)
+	if f != PDF {
+		if r, err = textOnly(r); err != nil {
+			return st, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	count := func(d Document) error {
 		st.Documents++
@@ -102,7 +104,7 @@ func ReadFile(ctx context.Context, path string, f Format, emit func(Document) er
 }
 
 // ErrNotText is returned for input whose content is not text: every
-// format read here is text, whatever a file's name says.
+// format but PDF is text, whatever a file's name says.
 var ErrNotText = errors.New("content is not text")
 
 // textOnly sniffs the first 512 bytes by content (as browsers do) and
@@ -118,6 +120,9 @@ func textOnly(r io.Reader) (io.Reader, error) {
 		return br, nil
 	}
 	ct := http.DetectContentType(head)
+	if ct == "application/pdf" {
+		return nil, fmt.Errorf("%w: it looks like application/pdf (name it .pdf, or pass the pdf format, to read it as a PDF)", ErrNotText)
+	}
 	if !strings.HasPrefix(ct, "text/") {
 		return nil, fmt.Errorf("%w: it looks like %s", ErrNotText, strings.SplitN(ct, ";", 2)[0])
 	}

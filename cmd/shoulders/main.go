@@ -9,11 +9,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/shoulders-qa/shoulders/corpus"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	corpus.PDFText = isolatedPDF
 	if err := rootCmd().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "shoulders:", err)
 		os.Exit(1)

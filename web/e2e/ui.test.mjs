@@ -216,6 +216,36 @@ test('an uploaded Markdown file can be asked about, then deleted', async () => {
   assert.doesNotMatch(await pg.textContent('body'), /Lisbon/);
 });
 
+test('a PDF printed by the browser can be uploaded and asked about', async () => {
+  // The PDF is made here, by Chromium's own printing, as a user's would be.
+  const printer = await browser.newPage();
+  await printer.setContent('<title>Expense policy</title><h1>Expense policy</h1>' +
+    '<p>Train tickets booked through the travel portal are refunded within ten working days.</p>' +
+    '<p>Hotel nights abroad are capped at 180 euros, breakfast included.</p>');
+  const pdf = await printer.pdf({ format: 'A4' });
+  await printer.close();
+
+  const pg = await page(evidenceOnly);
+  await pg.click('#settings summary');
+  await pg.fill('#s-collection', 'pdf-e2e');
+  await pg.dispatchEvent('#s-collection', 'change');
+  await pg.click('#tab-docs');
+  await pg.setInputFiles('#file', [
+    { name: 'expenses.pdf', mimeType: 'application/pdf', buffer: pdf },
+    { name: 'broken.pdf', mimeType: 'application/pdf', buffer: pdf.subarray(0, 400) },
+  ]);
+  await pg.waitForFunction(() => document.querySelectorAll('#upload-results li').length === 2);
+  const results = await pg.textContent('#upload-results');
+  assert.match(results, /expenses\.pdf: 1 documents/);
+  assert.match(results, /broken\.pdf: .*PDF/);
+  await pg.waitForSelector('#docs-table tbody tr');
+  assert.match(await pg.textContent('#docs-table'), /Expense policy/);
+
+  await pg.click('#tab-ask');
+  await askIn(pg, 'How much can a hotel night abroad cost?');
+  assert.match(await pg.textContent('#answer'), /180 euros/);
+});
+
 test('document text with script and onerror markup renders inert', async () => {
   const pg = await page(withLM);
   await pg.click('#settings summary');
