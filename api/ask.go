@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 )
 
@@ -17,8 +18,11 @@ type AskRequest struct {
 	Collection string `json:"collection,omitempty"`
 	Retrieval  string `json:"retrieval,omitempty"`
 	K          int    `json:"k,omitempty"`
-	Budget     int    `json:"budget,omitempty"`
-	Policy     string `json:"policy,omitempty"`
+	// Documents limits the question to these document IDs; an entry
+	// ending in "*" is a prefix ("handbook/*").
+	Documents []string `json:"documents,omitempty"`
+	Budget    int      `json:"budget,omitempty"`
+	Policy    string   `json:"policy,omitempty"`
 	// Rerank turns the re-ranker on or off; default on when a model is loaded.
 	Rerank *bool `json:"rerank,omitempty"`
 	// Recursion reads the context again: {"mode": "vote"|"textual", "samples": N}.
@@ -43,6 +47,9 @@ func (s *Server) validate(c *gin.Context, q *AskRequest) (reader.Request, error)
 	case q.Budget < 0 || q.Budget > l.MaxBudget:
 		return reader.Request{}, badRequest("invalid_budget", fmt.Sprintf("budget must be between 1 and %d tokens", l.MaxBudget))
 	}
+	if err := index.DocFilter(q.Documents).Validate(); err != nil {
+		return reader.Request{}, badRequest("invalid_documents", err.Error())
+	}
 	col, err := s.collectionName(c, q.Collection)
 	if err != nil {
 		return reader.Request{}, err
@@ -51,7 +58,7 @@ func (s *Server) validate(c *gin.Context, q *AskRequest) (reader.Request, error)
 	if err != nil {
 		return reader.Request{}, badRequest("invalid_policy", err.Error())
 	}
-	req := reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}
+	req := reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Docs: q.Documents, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}
 	if q.Recursion != nil {
 		if err := q.Recursion.Validate(); err != nil {
 			return reader.Request{}, badRequest("invalid_recursion", err.Error())

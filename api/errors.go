@@ -9,6 +9,7 @@ import (
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/index/weaviate"
 	"github.com/shoulders-qa/shoulders/reader"
+	"github.com/shoulders-qa/shoulders/retriever"
 )
 
 // An Error is the body of every failed request.
@@ -58,6 +59,8 @@ func classify(err error) *apiError {
 		ae = badRequest("lm_required", err.Error())
 	case errors.Is(err, reader.ErrUnknownRetrieval):
 		ae = badRequest("unknown_retrieval", err.Error())
+	case errors.Is(err, retriever.ErrNoFilter):
+		ae = badRequest("invalid_documents", err.Error())
 	case errors.Is(err, weaviate.ErrNoKeywords):
 		ae = badRequest("retrieval_unavailable", err.Error())
 	case errors.As(err, &le):

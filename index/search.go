@@ -22,6 +22,13 @@ var storedFields = []string{fieldDocID, fieldTitle, fieldText, fieldSource, fiel
 // Search returns the k passages that score highest under BM25 for q,
 // matching any of its terms in the text or (boosted) in the title.
 func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error) {
+	return c.SearchIn(ctx, q, k, nil)
+}
+
+// SearchIn is Search among the documents that f lets through. Scores are
+// those of the whole collection: the filter leaves passages out, and
+// changes no word's weight.
+func (c *Collection) SearchIn(ctx context.Context, q string, k int, f DocFilter) ([]Hit, error) {
 	if k <= 0 {
 		return nil, nil
 	}
@@ -33,6 +40,12 @@ func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error)
 		title.SetField(fieldTitle)
 		title.SetBoost(c.opts.TitleBoost)
 		qq = query.NewDisjunctionQuery([]query.Query{body, title})
+	}
+	if len(f) > 0 {
+		// A Bleve filter scores nothing: only the question's terms do.
+		b := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
+		b.AddFilter(f.query())
+		qq = b
 	}
 	// How concurrent ingest laid out the segments shows in the results:
 	// Bleve orders equal scores by its internal numbers, and sums a

@@ -295,3 +295,49 @@ func TestSeedKeepsBothIndexesIdentical(t *testing.T) {
 		t.Fatalf("%d passages in both after the seed, had %d", m, n)
 	}
 }
+
+// Dense retrieval within some documents: Weaviate searches among their
+// passages only, so every candidate is theirs and none is missing.
+func TestDenseWithinDocuments(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("within", true)
+	r.ingest(t, c, docs("doc", 40))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	f := index.DocFilter{"doc-3", "doc-1*"} // doc-3, doc-1 and doc-10 to doc-19
+	ids, err := c.FilteredPassageIDs(ctx, f, 1000)
+	if err != nil || len(ids) < 12 {
+		t.Fatalf("%v: %d passages", err, len(ids))
+	}
+	for _, k := range []int{5, 1000} {
+		got, err := dense.Retrieve(ctx, retriever.Query{Collection: "within", Text: "volcano lava eruption", K: k, Docs: f})
+		if err != nil || len(got) != min(k, len(ids)) {
+			t.Fatalf("k=%d: %v, %d candidates of %d passages", k, err, len(got), len(ids))
+		}
+		for _, cand := range got {
+			if d := cand.Passage.DocID; d != "doc-3" && !strings.HasPrefix(d, "doc-1") {
+				t.Fatalf("k=%d: %s is not in the filter", k, cand.Passage.ID)
+			}
+		}
+		if k == 5 && !strings.Contains(got[0].Passage.Text, "volcano") {
+			t.Errorf("the nearest passage is not about volcanoes: %q", got[0].Passage.Text)
+		}
+	}
+	// The same question unfiltered ranks other documents too.
+	all, err := dense.Retrieve(ctx, retriever.Query{Collection: "within", Text: "volcano lava eruption", K: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := 0
+	for _, cand := range all {
+		if d := cand.Passage.DocID; d != "doc-3" && !strings.HasPrefix(d, "doc-1") {
+			outside++
+		}
+	}
+	if outside == 0 {
+		t.Fatal("the unfiltered list holds only the filter's documents: the test shows nothing")
+	}
+}

@@ -107,6 +107,8 @@ type Request struct {
 	Collection string
 	Retrieval  string
 	K          int
+	// Docs limits retrieval to some of the collection's documents.
+	Docs index.DocFilter
 	// Budget caps the passage tokens below what the context allows.
 	Budget int
 	Policy Policy
@@ -185,7 +187,7 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	if k <= 0 {
 		k = r.Config.withDefaults().K
 	}
-	q := retriever.Query{Collection: req.Collection, Text: req.Question, K: k}
+	q := retriever.Query{Collection: req.Collection, Text: req.Question, K: k, Docs: req.Docs}
 	cands, err := ret.Retrieve(ctx, q)
 	var deg *retriever.Degraded
 	switch {
@@ -231,7 +233,7 @@ const Fallback = "bm25"
 // fallbackable tells a failure of the vector side (down, slow, not ready)
 // from one BM25 would share (no such collection, the client gone).
 func fallbackable(ctx context.Context, err error) bool {
-	return ctx.Err() == nil && !errors.Is(err, index.ErrNoCollection)
+	return ctx.Err() == nil && !errors.Is(err, index.ErrNoCollection) && !errors.Is(err, retriever.ErrNoFilter)
 }
 
 // Budget is the number of passage tokens a question may use: the context

@@ -2,6 +2,7 @@ package retriever
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/shoulders-qa/shoulders/corpus"
@@ -12,6 +13,7 @@ import (
 // VectorSearcher is the vector index as the dense retrievers use it.
 type VectorSearcher interface {
 	NearVector(ctx context.Context, collection string, vec []float32, k int) ([]weaviate.Hit, error)
+	NearVectorIn(ctx context.Context, collection string, vec []float32, k int, passageIDs []string) ([]weaviate.Hit, error)
 	BM25(ctx context.Context, collection, q string, k int) ([]weaviate.Hit, error)
 	Hybrid(ctx context.Context, collection, q string, vec []float32, alpha float32, k int) ([]weaviate.Hit, error)
 }
@@ -50,12 +52,30 @@ func (r Dense) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
-	hits, err := r.Vectors.NearVector(ctx, q.Collection, vec, kOrDefault(q.K))
+	var hits []weaviate.Hit
+	if len(q.Docs) == 0 {
+		hits, err = r.Vectors.NearVector(ctx, q.Collection, vec, kOrDefault(q.K))
+	} else {
+		var ids []string
+		if ids, err = c.FilteredPassageIDs(ctx, q.Docs, MaxDenseFilter); err != nil {
+			return nil, fmt.Errorf("dense retrieval: %w", err)
+		}
+		hits, err = r.Vectors.NearVectorIn(ctx, q.Collection, vec, kOrDefault(q.K), ids)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return resolve(ctx, c, hits, "dense")
 }
+
+// MaxDenseFilter bounds the passages a documents filter may let through
+// for dense retrieval, which names each of them to Weaviate; beyond it,
+// hybrid retrieval answers from BM25 alone and says it is degraded.
+const MaxDenseFilter = 5000
+
+// ErrNoFilter is returned by retrievers that cannot limit a search to
+// some documents.
+var ErrNoFilter = errors.New("this retrieval mode cannot be limited to documents (bm25, dense and hybrid can)")
 
 // WeaviateBM25 is Weaviate's own BM25, to compare the two engines on the
 // same passages.
@@ -69,6 +89,9 @@ func (WeaviateBM25) Name() string { return "weaviate-bm25" }
 
 // Retrieve implements Retriever.
 func (r WeaviateBM25) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
+	if len(q.Docs) > 0 {
+		return nil, ErrNoFilter
+	}
 	c, err := r.Store.Collection(q.Collection, false)
 	if err != nil {
 		return nil, err
@@ -92,6 +115,9 @@ func (WeaviateHybrid) Name() string { return "weaviate-hybrid" }
 
 // Retrieve implements Retriever.
 func (r WeaviateHybrid) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
+	if len(q.Docs) > 0 {
+		return nil, ErrNoFilter
+	}
 	c, err := r.Store.Collection(q.Collection, false)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/index"
 )
 
 // DefaultK is the number of candidates retrieved by default: enough for a
@@ -11,11 +12,13 @@ import (
 // put low.
 const DefaultK = 100
 
-// A Query asks for the K best passages of a collection.
+// A Query asks for the K best passages of a collection, or of the
+// documents of it that Docs lets through.
 type Query struct {
 	Collection string
 	Text       string
 	K          int
+	Docs       index.DocFilter
 }
 
 // A Source records how one retriever ranked a candidate.

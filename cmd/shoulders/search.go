@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/shoulders-qa/shoulders/api"
+	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/retriever"
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 
 func searchCmd(cfg *config) *cobra.Command {
 	var asJSON, rr bool
+	var docs []string
 	cmd := &cobra.Command{
 		Use:   `search "query"`,
 		Short: "List the passages retrieved for a query",
@@ -24,9 +26,12 @@ func searchCmd(cfg *config) *cobra.Command {
 			if q == "" {
 				return fmt.Errorf("the query is empty")
 			}
+			if err := index.DocFilter(docs).Validate(); err != nil {
+				return err
+			}
 			var res api.SearchResponse
 			if base := cfg.remote(); base != "" {
-				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Rerank: &rr}
+				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Documents: docs, Rerank: &rr}
 				if err := postJSON(cmd.Context(), base+"/v1/search", req, &res); err != nil {
 					return err
 				}
@@ -36,7 +41,7 @@ func searchCmd(cfg *config) *cobra.Command {
 					return err
 				}
 				defer app.Close()
-				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Rerank: &rr})
+				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Docs: docs, Rerank: &rr})
 				if err != nil {
 					return err
 				}
@@ -58,6 +63,7 @@ func searchCmd(cfg *config) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
 	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
+	cmd.Flags().StringSliceVar(&docs, "documents", nil, `only these document IDs; an ID ending in * is a prefix ("handbook/*")`)
 	return cmd
 }
 

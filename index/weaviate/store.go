@@ -282,6 +282,22 @@ func (s *Store) NearVector(ctx context.Context, collection string, vec []float32
 	})
 }
 
+// NearVectorIn is NearVector among the given passages only (Weaviate
+// filters before it searches, so all k can come from them).
+func (s *Store) NearVectorIn(ctx context.Context, collection string, vec []float32, k int, passageIDs []string) ([]Hit, error) {
+	if len(passageIDs) == 0 {
+		return nil, nil
+	}
+	uuids := make([]string, len(passageIDs))
+	for i, id := range passageIDs {
+		uuids[i] = ObjectID(id).String()
+	}
+	where := filters.Where().WithPath([]string{"id"}).WithOperator(filters.ContainsAny).WithValueText(uuids...)
+	return s.get(ctx, collection, k, "distance", func(g *graphql.GetBuilder) *graphql.GetBuilder {
+		return g.WithNearVector(s.c.GraphQL().NearVectorArgBuilder().WithVector(vec)).WithWhere(where)
+	})
+}
+
 // BM25 is Weaviate's own BM25 over title and text.
 func (s *Store) BM25(ctx context.Context, collection, q string, k int) ([]Hit, error) {
 	if err := s.needKeywords(ctx, collection); err != nil {
