@@ -246,6 +246,31 @@ test('a PDF printed by the browser can be uploaded and asked about', async () =>
   assert.match(await pg.textContent('#answer'), /180 euros/);
 });
 
+test('a question can be asked about one document, then the whole collection again', async () => {
+  const pg = await page(evidenceOnly);
+  await pg.click('#tab-docs');
+  await pg.click('#docs-table button[aria-label="Ask about HTTP API"]');
+  assert.equal(await pg.isVisible('#view-ask'), true);
+  assert.match(await pg.textContent('#within'), /HTTP API/);
+  const metas = async () => pg.$$eval('#packed .meta, #left .meta', (ms) => ms.map((m) => m.textContent.split(' · ')[0]));
+  await askIn(pg, 'How do I configure the LM?');
+  const inside = await metas();
+  assert.ok(inside.length > 0);
+  assert.deepEqual([...new Set(inside)], ['docs/api.md']);
+  // The scope is in the address, so a reload or a shared link keeps it.
+  assert.match(pg.url(), /doc=docs%2Fapi\.md/);
+  await pg.reload();
+  await pg.waitForSelector('#evidence:not([hidden])', { timeout: 30_000 });
+  assert.deepEqual([...new Set(await metas())], ['docs/api.md']);
+
+  await pg.click('#within-clear');
+  assert.equal(await pg.isHidden('#within'), true);
+  await askIn(pg, 'How do I configure the LM?');
+  assert.ok((await metas()).some((m) => m !== 'docs/api.md'));
+  assert.doesNotMatch(pg.url(), /doc=/);
+  assert.deepEqual(pg.errors, []);
+});
+
 test('document text with script and onerror markup renders inert', async () => {
   const pg = await page(withLM);
   await pg.click('#settings summary');

@@ -6,6 +6,7 @@ const store = window.localStorage;
 const SETTINGS = ['collection', 'retrieval', 'rerank', 'k', 'budget', 'recursion', 'samples', 'pool', 'demos'];
 let controller = null;
 let last = null; // the last answer, for feedback
+let within = []; // documents the questions are limited to: {id, title}
 const recent = []; // questions asked in this session
 
 // ---- theme ----
@@ -83,7 +84,9 @@ async function init() {
     } else setStatus('error', 'Cannot reach the server: ' + e.message);
   }
   loadSettings();
-  const q = new URLSearchParams(location.search).get('q');
+  const params = new URLSearchParams(location.search);
+  setWithin(params.getAll('doc').map((id) => ({ id, title: id })));
+  const q = params.get('q');
   if (q) { $('question').value = q; run(); }
   (needsKey ? $('s-key') : $('question')).focus();
 }
@@ -110,6 +113,8 @@ async function run() {
   const s = settings();
   const url = new URL(location.href);
   url.searchParams.set('q', question);
+  url.searchParams.delete('doc');
+  for (const d of within) url.searchParams.append('doc', d.id);
   history.replaceState(null, '', url);
   remember(question);
   $('ask').disabled = true;
@@ -129,6 +134,7 @@ async function run() {
       question, collection: s.collection, retrieval: s.retrieval, k: s.k,
       budget: s.budget || undefined, rerank: s.rerank,
     };
+    if (within.length) body.documents = within.map((d) => d.id);
     if (!$('s-recursion').disabled && s.recursion !== 'off') body.recursion = { mode: s.recursion, samples: s.samples };
     if (!$('s-pool').disabled && s.pool) body.demos = { pool: s.pool, k: s.demos };
     const a = await ask(body, (t) => { streamed += t; $('answer').textContent = streamed; }, controller.signal);
@@ -284,6 +290,27 @@ function remember(q) {
   $('history').replaceChildren(...recent.map((h) => el('li', {}, el('button', { type: 'button', onclick: () => { $('question').value = h; run(); } }, h))));
 }
 
+// ---- asking within documents ----
+function setWithin(docs) {
+  within = docs;
+  $('within').hidden = !docs.length;
+  $('within-list').replaceChildren(...docs.map((d) => el('span', { class: 'badge', title: d.id }, d.title || d.id)));
+}
+$('within-clear').addEventListener('click', () => {
+  setWithin([]);
+  const url = new URL(location.href);
+  url.searchParams.delete('doc');
+  history.replaceState(null, '', url);
+  $('question').focus();
+});
+// Another collection holds other documents.
+$('s-collection').addEventListener('change', () => setWithin([]));
+function askWithin(d) {
+  setWithin([{ id: d.id, title: d.title }]);
+  show('ask');
+  $('question').focus();
+}
+
 // ---- documents ----
 async function loadDocs() {
   const col = settings().collection;
@@ -297,7 +324,9 @@ async function loadDocs() {
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => openDoc(d.id) }, d.title || d.id)),
         el('td', {}, d.id),
         el('td', {}, String(d.passages)),
-        el('td', {}, el('button', { type: 'button', 'aria-label': 'Delete ' + (d.title || d.id), onclick: () => removeDoc(d) }, 'Delete'))));
+        el('td', { class: 'actions' },
+          el('button', { type: 'button', 'aria-label': 'Ask about ' + (d.title || d.id), onclick: () => askWithin(d) }, 'Ask'),
+          el('button', { type: 'button', 'aria-label': 'Delete ' + (d.title || d.id), onclick: () => removeDoc(d) }, 'Delete'))));
     }
     $('docs-empty').hidden = r.documents.length > 0;
   } catch (e) {
