@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -21,8 +23,11 @@ type AskRequest struct {
 	// Documents limits the question to these document IDs; an entry
 	// ending in "*" is a prefix ("handbook/*").
 	Documents []string `json:"documents,omitempty"`
-	Budget    int      `json:"budget,omitempty"`
-	Policy    string   `json:"policy,omitempty"`
+	// Metadata limits it to documents whose metadata holds, for every
+	// key, its value or one of its values.
+	Metadata map[string]Values `json:"metadata,omitempty"`
+	Budget   int               `json:"budget,omitempty"`
+	Policy   string            `json:"policy,omitempty"`
 	// Rerank turns the re-ranker on or off; default on when a model is loaded.
 	Rerank *bool `json:"rerank,omitempty"`
 	// Recursion reads the context again: {"mode": "vote"|"textual", "samples": N}.
@@ -47,8 +52,9 @@ func (s *Server) validate(c *gin.Context, q *AskRequest) (reader.Request, error)
 	case q.Budget < 0 || q.Budget > l.MaxBudget:
 		return reader.Request{}, badRequest("invalid_budget", fmt.Sprintf("budget must be between 1 and %d tokens", l.MaxBudget))
 	}
-	if err := index.DocFilter(q.Documents).Validate(); err != nil {
-		return reader.Request{}, badRequest("invalid_documents", err.Error())
+	f, err := filter(q.Documents, q.Metadata)
+	if err != nil {
+		return reader.Request{}, err
 	}
 	col, err := s.collectionName(c, q.Collection)
 	if err != nil {
@@ -58,7 +64,7 @@ func (s *Server) validate(c *gin.Context, q *AskRequest) (reader.Request, error)
 	if err != nil {
 		return reader.Request{}, badRequest("invalid_policy", err.Error())
 	}
-	req := reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Docs: q.Documents, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}
+	req := reader.Request{Question: q.Question, Collection: col, Retrieval: q.Retrieval, K: q.K, Filter: f, Budget: q.Budget, Policy: pol, Rerank: q.Rerank}
 	if q.Recursion != nil {
 		if err := q.Recursion.Validate(); err != nil {
 			return reader.Request{}, badRequest("invalid_recursion", err.Error())
@@ -145,4 +151,41 @@ func (s *Server) answered(c *gin.Context, a *reader.Answer) {
 	if a.LMError != nil {
 		c.Set(errorKey, "answered with evidence: "+a.LMError.Error())
 	}
+}
+
+// Values is a metadata filter's values for one key: a string, or a list
+// of strings any one of which will do.
+type Values []string
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (v *Values) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*v = Values{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("a metadata value must be a string or a list of strings")
+	}
+	*v = many
+	return nil
+}
+
+// filter checks a request's documents and metadata filters.
+func filter(docs []string, meta map[string]Values) (index.Filter, error) {
+	f := index.Filter{Docs: docs}
+	if err := f.Validate(); err != nil {
+		return f, badRequest("invalid_documents", err.Error())
+	}
+	if len(meta) > 0 {
+		f.Metadata = make(map[string][]string, len(meta))
+		for k, v := range meta {
+			f.Metadata[k] = v
+		}
+	}
+	if err := (index.Filter{Metadata: f.Metadata}).Validate(); err != nil {
+		return f, badRequest("invalid_metadata", err.Error())
+	}
+	return f, nil
 }

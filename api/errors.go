@@ -60,7 +60,9 @@ func classify(err error) *apiError {
 	case errors.Is(err, reader.ErrUnknownRetrieval):
 		ae = badRequest("unknown_retrieval", err.Error())
 	case errors.Is(err, retriever.ErrNoFilter):
-		ae = badRequest("invalid_documents", err.Error())
+		ae = badRequest("unsupported_filter", err.Error())
+	case errors.Is(err, index.ErrReindexNeeded):
+		ae = &apiError{http.StatusConflict, Error{"reindex_needed", err.Error()}}
 	case errors.Is(err, weaviate.ErrNoKeywords):
 		ae = badRequest("retrieval_unavailable", err.Error())
 	case errors.As(err, &le):

@@ -83,12 +83,76 @@ func TestAskWithinDocuments(t *testing.T) {
 		AskRequest{Question: q, Documents: []string{"*"}},
 		AskRequest{Question: q, Documents: []string{"a*b"}},
 		AskRequest{Question: q, Documents: many},
-		// Not answered from BM25 instead, as a failure of Weaviate is.
-		AskRequest{Question: q, Documents: []string{"../docs/api.md"}, Retrieval: "weaviate-bm25"},
 	} {
 		var e errorBody
 		if code := h.json("POST", "/v1/ask", body, &e); code != http.StatusBadRequest || e.Error.Code != "invalid_documents" {
 			t.Errorf("%.80v: %d %+v", body, code, e)
+		}
+	}
+	// Not answered from BM25 instead, as a failure of Weaviate is.
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: q, Documents: []string{"../docs/api.md"}, Retrieval: "weaviate-bm25"}, &e); code != http.StatusBadRequest || e.Error.Code != "unsupported_filter" {
+		t.Errorf("weaviate-bm25 with a filter: %d %+v", code, e)
+	}
+}
+
+// Documents sent with metadata can be asked about by it: a value, or any
+// of a list of values, for each key named.
+func TestAskByMetadata(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	var resp IngestResponse
+	code := h.json("POST", "/v1/documents", map[string]any{"documents": []map[string]any{
+		{"id": "platform/lm.md", "title": "LM settings of the platform team", "metadata": map[string]string{"team": "platform", "year": "2026"},
+			"text": "The platform team points SHOULDERS_LM_URL at its own vLLM server and sets SHOULDERS_LM_MODEL to the model it serves."},
+		{"id": "research/lm.md", "title": "LM settings of the research team", "metadata": map[string]string{"team": "research", "year": "2025"},
+			"text": "The research team configures the LM with a hosted OpenAI-compatible endpoint, through SHOULDERS_LM_URL and an API key."},
+	}}, &resp)
+	if code != http.StatusCreated {
+		t.Fatalf("ingest: %d", code)
+	}
+	const q = "How do I configure the LM?"
+	for _, c := range []struct {
+		meta string
+		want []string
+	}{
+		{`{"team": "platform"}`, []string{"platform/lm.md"}},
+		{`{"team": ["platform", "research"], "year": "2025"}`, []string{"research/lm.md"}},
+		{`{"team": ["platform", "research"]}`, []string{"platform/lm.md", "research/lm.md"}},
+	} {
+		var a reader.Answer
+		if code := h.json("POST", "/v1/ask", `{"question": "`+q+`", "metadata": `+c.meta+`}`, &a); code != 200 {
+			t.Fatalf("%s: %d", c.meta, code)
+		}
+		got := map[string]bool{}
+		for _, p := range a.Packed {
+			got[p.Passage.DocID] = true
+		}
+		for _, l := range a.Left {
+			got[l.Passage.DocID] = true
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: candidates from %v, want %v", c.meta, got, c.want)
+		}
+		for _, w := range c.want {
+			if !got[w] {
+				t.Errorf("%s: no candidate from %s (%v)", c.meta, w, got)
+			}
+		}
+	}
+	var all reader.Answer
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: q}, &all); code != 200 || len(all.Packed)+len(all.Left) < 3 {
+		t.Fatalf("unfiltered: %d, %d candidates", code, len(all.Packed)+len(all.Left))
+	}
+	for body, want := range map[string]string{
+		`{"question": "q", "metadata": {"": "x"}}`:        "invalid_metadata",
+		`{"question": "q", "metadata": {"team": []}}`:     "invalid_metadata",
+		`{"question": "q", "metadata": {"team": 5}}`:      "invalid_json",
+		`{"question": "q", "metadata": {"team": [true]}}`: "invalid_json",
+	} {
+		var e errorBody
+		if code := h.json("POST", "/v1/ask", body, &e); code != http.StatusBadRequest || e.Error.Code != want {
+			t.Errorf("%s: %d %+v, want %s", body, code, e, want)
 		}
 	}
 }

@@ -10,12 +10,13 @@ import (
 
 // SearchRequest is the body of POST /v1/search.
 type SearchRequest struct {
-	Query      string   `json:"query"`
-	Collection string   `json:"collection,omitempty"`
-	Retrieval  string   `json:"retrieval,omitempty"`
-	K          int      `json:"k,omitempty"`
-	Documents  []string `json:"documents,omitempty"`
-	Rerank     *bool    `json:"rerank,omitempty"`
+	Query      string            `json:"query"`
+	Collection string            `json:"collection,omitempty"`
+	Retrieval  string            `json:"retrieval,omitempty"`
+	K          int               `json:"k,omitempty"`
+	Documents  []string          `json:"documents,omitempty"`
+	Metadata   map[string]Values `json:"metadata,omitempty"`
+	Rerank     *bool             `json:"rerank,omitempty"`
 }
 
 // SearchResponse lists ranked passages.
@@ -35,7 +36,7 @@ func (s *Server) handleSearch(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K, Documents: body.Documents, Rerank: body.Rerank}
+	ask := AskRequest{Question: body.Query, Collection: body.Collection, Retrieval: body.Retrieval, K: body.K, Documents: body.Documents, Metadata: body.Metadata, Rerank: body.Rerank}
 	req, err := s.validate(c, &ask)
 	if err != nil {
 		if ae, ok := err.(*apiError); ok && ae.body.Code == "empty_question" {

@@ -80,6 +80,8 @@ func olderCollection(t *testing.T, dir, name string) {
 	for _, f := range []string{fieldTitle, fieldText, fieldBody} {
 		m.DefaultMapping.Properties[f].Fields[0].Analyzer = en.AnalyzerName
 	}
+	// Nor did older releases index metadata.
+	delete(m.DefaultMapping.Properties, fieldMetaKV)
 	idx, err := bleve.New(filepath.Join(dir, "collections", name, "bleve"), m)
 	if err != nil {
 		t.Fatal(err)

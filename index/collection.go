@@ -65,6 +65,10 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 		return nil, fmt.Errorf("open collection %q: %w", name, err)
 	}
 	c := &Collection{Name: name, dir: dir, idx: idx, opts: opts}
+	if !c.searchableMetadata() && c.Analyzer() == AnalyzerName {
+		slog.Warn("collection was indexed by an older release: everything works but metadata filters; stop the server and run `shoulders reindex` to search by metadata",
+			"collection", name)
+	}
 	if a := c.Analyzer(); a != AnalyzerName {
 		// Searches still work, through the analyzer the index was built
 		// with; only spellings that differ by accents do not meet.
@@ -163,10 +167,11 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, err
 	b := c.idx.NewBatch()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, e := range entries {
+		kv := metaTerms(e.Doc.Metadata)
 		for _, p := range e.Passages {
 			d := bleveDoc{
 				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: bodyOf(p.Title, p.Text), Source: p.Source,
-				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End),
+				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End), MetaKV: kv,
 			}
 			if p.Ordinal == 0 {
 				d.Passages, d.Chars, d.Updated = float64(len(e.Passages)), float64(len(e.Doc.Text)), now

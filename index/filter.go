@@ -4,31 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// A DocFilter limits a search to some of a collection's documents. Each
-// entry is a document ID or, ending in "*", a prefix of IDs: files
-// ingested from a folder share its path ("handbook/*"). An empty filter
-// lets every document through.
-type DocFilter []string
+// A Filter limits a search to some of a collection's documents: those
+// that Docs names and whose metadata holds, for each key of Metadata, one
+// of its values. The zero Filter lets every document through.
+type Filter struct {
+	// Docs are document IDs or, ending in "*", prefixes of IDs: files
+	// ingested from a folder share its path ("handbook/*").
+	Docs []string
+	// Metadata maps a key to the values any one of which it may hold.
+	Metadata map[string][]string
+}
 
-// MaxFilterEntries bounds the entries of a DocFilter.
-const MaxFilterEntries = 1000
+// Filter limits.
+const (
+	MaxFilterEntries = 1000 // document entries, and values of all keys
+	MaxFilterKeys    = 32
+)
 
 // ErrFilterTooWide is returned by FilteredPassageIDs when a filter lets
 // through more passages than asked for.
-var ErrFilterTooWide = errors.New("documents filter matches too many passages")
+var ErrFilterTooWide = errors.New("filter matches too many passages")
+
+// ErrReindexNeeded is returned for a metadata filter on a collection whose
+// index was built before metadata could be searched.
+var ErrReindexNeeded = errors.New("reindex needed")
+
+// On reports whether f limits anything.
+func (f Filter) On() bool { return len(f.Docs) > 0 || len(f.Metadata) > 0 }
 
 // Validate reports a filter that cannot be used.
-func (f DocFilter) Validate() error {
-	if len(f) > MaxFilterEntries {
-		return fmt.Errorf("documents filter has %d entries; the limit is %d", len(f), MaxFilterEntries)
+func (f Filter) Validate() error {
+	if len(f.Docs) > MaxFilterEntries {
+		return fmt.Errorf("documents filter has %d entries; the limit is %d", len(f.Docs), MaxFilterEntries)
 	}
-	for _, e := range f {
+	for _, e := range f.Docs {
 		switch {
 		case strings.TrimSpace(e) == "":
 			return errors.New("documents filter has an empty entry")
@@ -38,29 +55,110 @@ func (f DocFilter) Validate() error {
 			return fmt.Errorf("documents filter entry %q: * only ends a prefix", e)
 		}
 	}
+	if len(f.Metadata) > MaxFilterKeys {
+		return fmt.Errorf("metadata filter has %d keys; the limit is %d", len(f.Metadata), MaxFilterKeys)
+	}
+	n := 0
+	for k, vs := range f.Metadata {
+		if strings.TrimSpace(k) == "" {
+			return errors.New("metadata filter has an empty key")
+		}
+		if len(vs) == 0 {
+			return fmt.Errorf("metadata filter key %q has no value", k)
+		}
+		if n += len(vs); n > MaxFilterEntries {
+			return fmt.Errorf("metadata filter has more than %d values", MaxFilterEntries)
+		}
+	}
 	return nil
 }
 
-// query is the Bleve query for the passages of the filter's documents.
-func (f DocFilter) query() query.Query {
-	qs := make([]query.Query, len(f))
-	for i, e := range f {
-		if p, ok := strings.CutSuffix(e, "*"); ok {
-			q := query.NewPrefixQuery(p)
-			q.SetField(fieldDocID)
-			qs[i] = q
-		} else {
-			q := query.NewTermQuery(e)
-			q.SetField(fieldDocID)
-			qs[i] = q
-		}
+// metaTerm is how a metadata pair is indexed, in one keyword field.
+func metaTerm(k, v string) string { return k + "\x00" + v }
+
+// metaTerms lists the indexed terms of a document's metadata.
+func metaTerms(m map[string]string) []string {
+	if len(m) == 0 {
+		return nil
 	}
-	return query.NewDisjunctionQuery(qs)
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, metaTerm(k, v))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// query is the Bleve query for the passages of the filter's documents.
+func (f Filter) query() query.Query {
+	var all []query.Query
+	if len(f.Docs) > 0 {
+		qs := make([]query.Query, len(f.Docs))
+		for i, e := range f.Docs {
+			if p, ok := strings.CutSuffix(e, "*"); ok {
+				q := query.NewPrefixQuery(p)
+				q.SetField(fieldDocID)
+				qs[i] = q
+			} else {
+				q := query.NewTermQuery(e)
+				q.SetField(fieldDocID)
+				qs[i] = q
+			}
+		}
+		all = append(all, query.NewDisjunctionQuery(qs))
+	}
+	keys := make([]string, 0, len(f.Metadata))
+	for k := range f.Metadata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var qs []query.Query
+		for _, v := range f.Metadata[k] {
+			q := query.NewTermQuery(metaTerm(k, v))
+			q.SetField(fieldMetaKV)
+			qs = append(qs, q)
+		}
+		all = append(all, query.NewDisjunctionQuery(qs))
+	}
+	if len(all) == 1 {
+		return all[0]
+	}
+	return query.NewConjunctionQuery(all)
+}
+
+// searchableMetadata reports whether the index holds every passage's
+// metadata; indexes made by older releases do not.
+func (c *Collection) searchableMetadata() bool {
+	m, ok := c.idx.Mapping().(*mapping.IndexMappingImpl)
+	return ok && m.DefaultMapping.Properties[fieldMetaKV] != nil
+}
+
+// Outdated reports whether the collection's index was built by an older
+// release, with another analyzer or without searchable metadata:
+// Store.Reindex brings it up to date.
+func (c *Collection) Outdated() bool {
+	return c.Analyzer() != AnalyzerName || !c.searchableMetadata()
+}
+
+// check refuses a metadata filter that the collection's index cannot
+// answer: one built before metadata was indexed would match nothing.
+func (c *Collection) check(f Filter) error {
+	if len(f.Metadata) == 0 {
+		return nil
+	}
+	if c.searchableMetadata() {
+		return nil
+	}
+	return fmt.Errorf("collection %q was indexed before metadata could be searched (%w): stop the server and run `shoulders reindex %s`", c.Name, ErrReindexNeeded, c.Name)
 }
 
 // FilteredPassageIDs lists the IDs of the passages of the filter's
 // documents, or fails with ErrFilterTooWide if there are more than max.
-func (c *Collection) FilteredPassageIDs(ctx context.Context, f DocFilter, max int) ([]string, error) {
+func (c *Collection) FilteredPassageIDs(ctx context.Context, f Filter, max int) ([]string, error) {
+	if err := c.check(f); err != nil {
+		return nil, err
+	}
 	req := bleve.NewSearchRequestOptions(f.query(), max+1, 0, false)
 	req.SortBy([]string{"_id"})
 	res, err := c.idx.SearchInContext(ctx, req)

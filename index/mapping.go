@@ -23,6 +23,9 @@ const (
 	fieldChars    = "doc_chars"
 	fieldMeta     = "doc_metadata"
 	fieldUpdated  = "doc_updated"
+	// Every passage indexes its document's metadata, key and value as one
+	// term, so that a filter can pick passages by it (see Filter).
+	fieldMetaKV = "doc_meta_kv"
 )
 
 func init() {
@@ -84,6 +87,9 @@ func passageMapping() *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fieldChars, number(false))
 	dm.AddFieldMappingsAt(fieldMeta, keywordField(false))
 	dm.AddFieldMappingsAt(fieldUpdated, keywordField(false))
+	kv := keywordField(true)
+	kv.Store, kv.DocValues = false, false
+	dm.AddFieldMappingsAt(fieldMetaKV, kv)
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
@@ -113,4 +119,6 @@ type bleveDoc struct {
 	Chars    float64 `json:"doc_chars,omitempty"`
 	Meta     string  `json:"doc_metadata,omitempty"`
 	Updated  string  `json:"doc_updated,omitempty"`
+
+	MetaKV []string `json:"doc_meta_kv,omitempty"`
 }

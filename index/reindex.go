@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,6 +98,18 @@ func copyIndex(ctx context.Context, c *Collection, to bleve.Index, ids []string,
 		if err != nil {
 			return err
 		}
+		// Metadata is stored once, with a document's record; every
+		// passage indexes it.
+		docs := map[string]bool{}
+		for _, h := range res.Hits {
+			if id, ok := h.Fields[fieldDocID].(string); ok {
+				docs[id] = true
+			}
+		}
+		recs, err := c.records(ctx, slices.Collect(maps.Keys(docs)))
+		if err != nil {
+			return err
+		}
 		b := to.NewBatch()
 		for _, h := range res.Hits {
 			str := func(k string) string { s, _ := h.Fields[k].(string); return s }
@@ -104,7 +117,8 @@ func copyIndex(ctx context.Context, c *Collection, to bleve.Index, ids []string,
 			d := bleveDoc{DocID: str(fieldDocID), Title: str(fieldTitle), Text: str(fieldText),
 				Body: bodyOf(str(fieldTitle), str(fieldText)), Source: str(fieldSource),
 				Ordinal: num(fieldOrdinal), Start: num(fieldStart), End: num(fieldEnd),
-				Passages: num(fieldPassages), Chars: num(fieldChars), Meta: str(fieldMeta), Updated: str(fieldUpdated)}
+				Passages: num(fieldPassages), Chars: num(fieldChars), Meta: str(fieldMeta), Updated: str(fieldUpdated),
+				MetaKV: metaTerms(recs[str(fieldDocID)].Metadata)}
 			if err := b.Index(h.ID, d); err != nil {
 				return err
 			}

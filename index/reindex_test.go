@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -33,6 +34,10 @@ func TestReindexKeepsEverything(t *testing.T) {
 	if hits, _ := c.Search(ctx, "beyonce", 5); len(hits) != 0 {
 		t.Fatalf("the older analyzer matched beyonce: %+v", hits)
 	}
+	zoo := Filter{Metadata: map[string][]string{"team": {"zoo"}}}
+	if _, err := c.SearchIn(ctx, "zebra", 5, zoo); !errors.Is(err, ErrReindexNeeded) {
+		t.Fatalf("a metadata filter before the reindex: %v", err)
+	}
 	before := snapshot(t, c)
 	var calls, last int
 	if err := s.Reindex(ctx, "test", func(n, total int) { calls, last = calls+1, n }); err != nil {
@@ -53,6 +58,11 @@ func TestReindexKeepsEverything(t *testing.T) {
 	}
 	if hits, err := c.Search(ctx, "beyonce", 5); err != nil || len(hits) != 1 || hits[0].Passage.DocID != "show" {
 		t.Fatalf("beyonce after reindex: %v %+v", err, hits)
+	}
+	// Every passage of a document now carries its metadata, not only the
+	// first, which holds the record.
+	if hits, err := c.SearchIn(ctx, "zebra sentence", 100, zoo); err != nil || len(hits) != before.records["long"].Passages || len(hits) < 2 {
+		t.Fatalf("zebra within team zoo after reindex: %v, %d hits of %d passages", err, len(hits), before.records["long"].Passages)
 	}
 	for _, left := range []string{"bleve.new", "bleve.old"} {
 		if _, err := os.Stat(filepath.Join(c.Dir(), left)); !os.IsNotExist(err) {

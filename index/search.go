@@ -22,15 +22,18 @@ var storedFields = []string{fieldDocID, fieldTitle, fieldText, fieldSource, fiel
 // Search returns the k passages that score highest under BM25 for q,
 // matching any of its terms in the text or (boosted) in the title.
 func (c *Collection) Search(ctx context.Context, q string, k int) ([]Hit, error) {
-	return c.SearchIn(ctx, q, k, nil)
+	return c.SearchIn(ctx, q, k, Filter{})
 }
 
 // SearchIn is Search among the documents that f lets through. Scores are
 // those of the whole collection: the filter leaves passages out, and
 // changes no word's weight.
-func (c *Collection) SearchIn(ctx context.Context, q string, k int, f DocFilter) ([]Hit, error) {
+func (c *Collection) SearchIn(ctx context.Context, q string, k int, f Filter) ([]Hit, error) {
 	if k <= 0 {
 		return nil, nil
+	}
+	if err := c.check(f); err != nil {
+		return nil, err
 	}
 	body := query.NewMatchQuery(q)
 	body.SetField(fieldBody)
@@ -41,7 +44,7 @@ func (c *Collection) SearchIn(ctx context.Context, q string, k int, f DocFilter)
 		title.SetBoost(c.opts.TitleBoost)
 		qq = query.NewDisjunctionQuery([]query.Query{body, title})
 	}
-	if len(f) > 0 {
+	if f.On() {
 		// A Bleve filter scores nothing: only the question's terms do.
 		b := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
 		b.AddFilter(f.query())

@@ -307,13 +307,13 @@ func TestDenseWithinDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
-	f := index.DocFilter{"doc-3", "doc-1*"} // doc-3, doc-1 and doc-10 to doc-19
+	f := index.Filter{Docs: []string{"doc-3", "doc-1*"}} // doc-3, doc-1 and doc-10 to doc-19
 	ids, err := c.FilteredPassageIDs(ctx, f, 1000)
 	if err != nil || len(ids) < 12 {
 		t.Fatalf("%v: %d passages", err, len(ids))
 	}
 	for _, k := range []int{5, 1000} {
-		got, err := dense.Retrieve(ctx, retriever.Query{Collection: "within", Text: "volcano lava eruption", K: k, Docs: f})
+		got, err := dense.Retrieve(ctx, retriever.Query{Collection: "within", Text: "volcano lava eruption", K: k, Filter: f})
 		if err != nil || len(got) != min(k, len(ids)) {
 			t.Fatalf("k=%d: %v, %d candidates of %d passages", k, err, len(got), len(ids))
 		}

@@ -107,8 +107,8 @@ type Request struct {
 	Collection string
 	Retrieval  string
 	K          int
-	// Docs limits retrieval to some of the collection's documents.
-	Docs index.DocFilter
+	// Filter limits retrieval to some of the collection's documents.
+	Filter index.Filter
 	// Budget caps the passage tokens below what the context allows.
 	Budget int
 	Policy Policy
@@ -187,7 +187,7 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	if k <= 0 {
 		k = r.Config.withDefaults().K
 	}
-	q := retriever.Query{Collection: req.Collection, Text: req.Question, K: k, Docs: req.Docs}
+	q := retriever.Query{Collection: req.Collection, Text: req.Question, K: k, Filter: req.Filter}
 	cands, err := ret.Retrieve(ctx, q)
 	var deg *retriever.Degraded
 	switch {

@@ -29,7 +29,7 @@ func (r BM25) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	if k <= 0 {
 		k = DefaultK
 	}
-	hits, err := c.SearchIn(ctx, q.Text, k, q.Docs)
+	hits, err := c.SearchIn(ctx, q.Text, k, q.Filter)
 	if err != nil {
 		return nil, err
 	}

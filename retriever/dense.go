@@ -53,11 +53,11 @@ func (r Dense) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 		return nil, err
 	}
 	var hits []weaviate.Hit
-	if len(q.Docs) == 0 {
+	if !q.Filter.On() {
 		hits, err = r.Vectors.NearVector(ctx, q.Collection, vec, kOrDefault(q.K))
 	} else {
 		var ids []string
-		if ids, err = c.FilteredPassageIDs(ctx, q.Docs, MaxDenseFilter); err != nil {
+		if ids, err = c.FilteredPassageIDs(ctx, q.Filter, MaxDenseFilter); err != nil {
 			return nil, fmt.Errorf("dense retrieval: %w", err)
 		}
 		hits, err = r.Vectors.NearVectorIn(ctx, q.Collection, vec, kOrDefault(q.K), ids)
@@ -68,14 +68,14 @@ func (r Dense) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	return resolve(ctx, c, hits, "dense")
 }
 
-// MaxDenseFilter bounds the passages a documents filter may let through
+// MaxDenseFilter bounds the passages a filter may let through
 // for dense retrieval, which names each of them to Weaviate; beyond it,
 // hybrid retrieval answers from BM25 alone and says it is degraded.
 const MaxDenseFilter = 5000
 
 // ErrNoFilter is returned by retrievers that cannot limit a search to
 // some documents.
-var ErrNoFilter = errors.New("this retrieval mode cannot be limited to documents (bm25, dense and hybrid can)")
+var ErrNoFilter = errors.New("this retrieval mode cannot be filtered (bm25, dense and hybrid can)")
 
 // WeaviateBM25 is Weaviate's own BM25, to compare the two engines on the
 // same passages.
@@ -89,7 +89,7 @@ func (WeaviateBM25) Name() string { return "weaviate-bm25" }
 
 // Retrieve implements Retriever.
 func (r WeaviateBM25) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
-	if len(q.Docs) > 0 {
+	if q.Filter.On() {
 		return nil, ErrNoFilter
 	}
 	c, err := r.Store.Collection(q.Collection, false)
@@ -115,7 +115,7 @@ func (WeaviateHybrid) Name() string { return "weaviate-hybrid" }
 
 // Retrieve implements Retriever.
 func (r WeaviateHybrid) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
-	if len(q.Docs) > 0 {
+	if q.Filter.On() {
 		return nil, ErrNoFilter
 	}
 	c, err := r.Store.Collection(q.Collection, false)

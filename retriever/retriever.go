@@ -13,12 +13,12 @@ import (
 const DefaultK = 100
 
 // A Query asks for the K best passages of a collection, or of the
-// documents of it that Docs lets through.
+// documents of it that Filter lets through.
 type Query struct {
 	Collection string
 	Text       string
 	K          int
-	Docs       index.DocFilter
+	Filter     index.Filter
 }
 
 // A Source records how one retriever ranked a candidate.

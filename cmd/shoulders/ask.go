@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shoulders-qa/shoulders/api"
-	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/spf13/cobra"
 )
@@ -23,7 +22,7 @@ func askCmd(cfg *config) *cobra.Command {
 	var rec reader.Recursion
 	var recMode string
 	var demos reader.Demos
-	var docs []string
+	var docs, meta []string
 	cmd := &cobra.Command{
 		Use:   `ask "question"`,
 		Short: "Answer a question from a collection",
@@ -46,11 +45,12 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 			if err := demos.Validate(); err != nil {
 				return err
 			}
-			if err := index.DocFilter(docs).Validate(); err != nil {
+			f, err := cliFilter(docs, meta)
+			if err != nil {
 				return err
 			}
 			req := api.AskRequest{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
-				K: cfg.K, Documents: docs, Budget: budget, Policy: cfg.Packing, Rerank: &rr}
+				K: cfg.K, Documents: docs, Metadata: apiMetadata(f), Budget: budget, Policy: cfg.Packing, Rerank: &rr}
 			if rec.On() {
 				req.Recursion = &rec
 			}
@@ -69,7 +69,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				}
 				defer app.Close()
 				r := reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval,
-					K: cfg.K, Docs: docs, Budget: budget, Policy: reader.Policy(cfg.Packing), Rerank: &rr, Recursion: rec, Demos: demos}
+					K: cfg.K, Filter: f, Budget: budget, Policy: reader.Policy(cfg.Packing), Rerank: &rr, Recursion: rec, Demos: demos}
 				streamed := false
 				if app.reader.LM != nil && !asJSON {
 					r.OnDelta = func(d string) error { streamed = true; fmt.Print(d); return nil }
@@ -95,7 +95,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the whole answer as JSON")
 	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
-	cmd.Flags().StringSliceVar(&docs, "documents", nil, `only these document IDs; an ID ending in * is a prefix ("handbook/*")`)
+	filterFlags(cmd, &docs, &meta)
 	cmd.Flags().IntVar(&budget, "budget", 0, "cap on passage tokens (default: what the LM context allows)")
 	cmd.Flags().StringVar(&recMode, "recursion", "off", "read the context again: off, vote (majority of samples) or textual (second pass over the samples)")
 	cmd.Flags().IntVar(&rec.Samples, "samples", reader.DefaultSamples, "first-pass samples of a recursion")

@@ -13,8 +13,9 @@ func reindexCmd(cfg *config) *cobra.Command {
 		Use:   "reindex [COLLECTION...]",
 		Short: "Rebuild keyword indexes made by an older release, from what they store",
 		Long: `Rebuild the Bleve index of each named collection from the passages and
-records it stores, with this release's analyzer; without names, every
-collection built by an older analyzer. Passage IDs, document records and
+records it stores, with this release's analyzer and fields; without names,
+every collection built by an older release (another analyzer, or no
+searchable metadata). Passage IDs, document records and
 settings are kept, so vectors and feedback stay valid, and nothing needs
 ingesting again. Stop the server first: the index is rebuilt beside the old
 one and swapped in, so an interrupted rebuild leaves one or the other whole.`,
@@ -36,7 +37,7 @@ one and swapped in, so an interrupted rebuild leaves one or the other whole.`,
 				if err != nil {
 					return err
 				}
-				if len(args) == 0 && !all && c.Analyzer() == index.AnalyzerName {
+				if len(args) == 0 && !all && !c.Outdated() {
 					continue
 				}
 				bar := newBar(0, "reindex "+name, quiet)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/shoulders-qa/shoulders/api"
-	"github.com/shoulders-qa/shoulders/index"
 	"github.com/shoulders-qa/shoulders/reader"
 	"github.com/shoulders-qa/shoulders/retriever"
 	"github.com/spf13/cobra"
@@ -16,7 +15,7 @@ import (
 
 func searchCmd(cfg *config) *cobra.Command {
 	var asJSON, rr bool
-	var docs []string
+	var docs, meta []string
 	cmd := &cobra.Command{
 		Use:   `search "query"`,
 		Short: "List the passages retrieved for a query",
@@ -26,12 +25,13 @@ func searchCmd(cfg *config) *cobra.Command {
 			if q == "" {
 				return fmt.Errorf("the query is empty")
 			}
-			if err := index.DocFilter(docs).Validate(); err != nil {
+			f, err := cliFilter(docs, meta)
+			if err != nil {
 				return err
 			}
 			var res api.SearchResponse
 			if base := cfg.remote(); base != "" {
-				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Documents: docs, Rerank: &rr}
+				req := api.SearchRequest{Query: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Documents: docs, Metadata: apiMetadata(f), Rerank: &rr}
 				if err := postJSON(cmd.Context(), base+"/v1/search", req, &res); err != nil {
 					return err
 				}
@@ -41,7 +41,7 @@ func searchCmd(cfg *config) *cobra.Command {
 					return err
 				}
 				defer app.Close()
-				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Docs: docs, Rerank: &rr})
+				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Filter: f, Rerank: &rr})
 				if err != nil {
 					return err
 				}
@@ -63,7 +63,7 @@ func searchCmd(cfg *config) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print results as JSON")
 	cmd.Flags().BoolVar(&rr, "rerank", true, "re-rank the candidates with the model (when one is loaded)")
-	cmd.Flags().StringSliceVar(&docs, "documents", nil, `only these document IDs; an ID ending in * is a prefix ("handbook/*")`)
+	filterFlags(cmd, &docs, &meta)
 	return cmd
 }
 
