@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,6 +129,19 @@ func (s *Server) ingestFiles(c *gin.Context) {
 			return
 		}
 	}
+	var tags map[string]string
+	if m := first(form.Value["metadata"], ""); m != "" {
+		if err := json.Unmarshal([]byte(m), &tags); err != nil {
+			fail(c, badRequest("invalid_metadata", `form field "metadata" must be a JSON object of strings, such as {"team": "hr"}: `+err.Error()))
+			return
+		}
+		for k := range tags {
+			if strings.TrimSpace(k) == "" {
+				fail(c, badRequest("invalid_metadata", "metadata has an empty key"))
+				return
+			}
+		}
+	}
 	files := form.File["file"]
 	if len(files) == 0 {
 		fail(c, badRequest("no_files", `no file in form field "file"`))
@@ -152,7 +166,7 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		rep.Format = string(f)
 		ids := []string{}
 		in := *s.Ingester
-		in.Progress = nil
+		in.Progress, in.Metadata = nil, tags
 		target := s.writer(w)
 		capture := writerFunc(func(ctx context.Context, entries []index.Entry) error {
 			if err := target.Upsert(ctx, entries); err != nil {

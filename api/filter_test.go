@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -153,6 +156,44 @@ func TestAskByMetadata(t *testing.T) {
 		var e errorBody
 		if code := h.json("POST", "/v1/ask", body, &e); code != http.StatusBadRequest || e.Error.Code != want {
 			t.Errorf("%s: %d %+v, want %s", body, code, e, want)
+		}
+	}
+}
+
+// Uploaded files carry no metadata of their own: the upload's metadata
+// field tags each document read, and a question can then be limited by it.
+func TestUploadTagsFilesWithMetadata(t *testing.T) {
+	h := newHarness(t, nil)
+	upload := func(name, text, meta string) *httptest.ResponseRecorder {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write([]byte(text))
+		if meta != "" {
+			_ = mw.WriteField("metadata", meta)
+		}
+		mw.Close()
+		return h.do("POST", "/v1/documents", mw.FormDataContentType(), &buf)
+	}
+	if w := upload("hr-leave.md", "# Leave\n\nStaff take 28 days of paid leave a year, booked through the HR portal.\n", `{"team": "hr"}`); w.Code != 201 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body.String())
+	}
+	if w := upload("eng-leave.md", "# Leave in engineering\n\nEngineers book paid leave two weeks ahead, so that on-call can be covered.\n", `{"team": "engineering"}`); w.Code != 201 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body.String())
+	}
+	var rec index.DocRecord
+	if code := h.json("GET", "/v1/documents/hr-leave.md", nil, &rec); code != 200 || rec.Metadata["team"] != "hr" {
+		t.Fatalf("record: %d %+v", code, rec)
+	}
+	for team, want := range map[string]string{"hr": "hr-leave.md", "engineering": "eng-leave.md"} {
+		var s SearchResponse
+		if code := h.json("POST", "/v1/search", map[string]any{"query": "how do I book paid leave", "metadata": map[string]string{"team": team}}, &s); code != 200 || len(s.Results) != 1 || s.Results[0].Passage.DocID != want {
+			t.Fatalf("team %s: %d %+v", team, code, s.Results)
+		}
+	}
+	for _, bad := range []string{`["hr"]`, `{"team": 5}`, `{"": "x"}`, `not json`} {
+		if w := upload("x.md", "# X\n\nText.\n", bad); w.Code != 400 || !strings.Contains(w.Body.String(), "invalid_metadata") {
+			t.Errorf("metadata %s: %d %s", bad, w.Code, w.Body.String())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,6 +29,10 @@ type Ingester struct {
 	// Progress, when set, is called after each write with the input bytes
 	// consumed so far and the passages written so far.
 	Progress func(bytes int64, passages int)
+	// Metadata, when set, is given to every document read, so that files,
+	// which carry none, can be filtered by it; a JSONL record's own value
+	// for a key wins.
+	Metadata map[string]string
 }
 
 // A Report says what an ingest did.
@@ -235,6 +240,11 @@ func (in *Ingester) readSource(ctx context.Context, src Source, counter *int64, 
 			bad.Skipped++
 			bad.Problems = append(bad.Problems, corpus.Problem{File: src.Name, Err: err.Error()})
 			return nil
+		}
+		if len(in.Metadata) > 0 {
+			m := maps.Clone(in.Metadata)
+			maps.Copy(m, d.Metadata)
+			d.Metadata = m
 		}
 		ps := in.Chunker.Split(d)
 		if len(ps) == 0 {

@@ -19,9 +19,9 @@ func filterFlags(cmd *cobra.Command, docs, meta *[]string) {
 func cliFilter(docs, meta []string) (index.Filter, error) {
 	f := index.Filter{Docs: docs}
 	for _, kv := range meta {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return f, fmt.Errorf("--metadata %q: want key=value", kv)
+		k, v, err := splitKV(kv)
+		if err != nil {
+			return f, err
 		}
 		if f.Metadata == nil {
 			f.Metadata = map[string][]string{}
@@ -29,6 +29,30 @@ func cliFilter(docs, meta []string) (index.Filter, error) {
 		f.Metadata[k] = append(f.Metadata[k], v)
 	}
 	return f, f.Validate()
+}
+
+// metadataFlags reads key=value flags that tag documents.
+func metadataFlags(kvs []string) (map[string]string, error) {
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		k, v, err := splitKV(kv)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func splitKV(kv string) (string, string, error) {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return "", "", fmt.Errorf("--metadata %q: want key=value", kv)
+	}
+	return k, v, nil
 }
 
 // apiMetadata is a filter's metadata as a request carries it.

@@ -14,17 +14,20 @@ import (
 func ingestCmd(cfg *config) *cobra.Command {
 	var format string
 	var quiet bool
+	var meta []string
 	cmd := &cobra.Command{
 		Use:   "ingest PATH...",
 		Short: "Index files or folders into a collection",
 		Long: `Index files or folders (walked recursively) into a collection.
 
-Formats: text, markdown, html, jsonl ({"id","title","text"}), beir
+Formats: text, markdown, html, pdf, jsonl ({"id","title","text"}), beir
 (corpus.jsonl with "_id"), dpr (psgs_w100.tsv), squad (SQuAD JSON) and nq
 (NQ oracle JSONL). Without --format each file's format is told from its
 name; .gz files are read transparently. Re-ingesting a document replaces
 its passages. Malformed records are reported with file and line and
-skipped; the rest is ingested.`,
+skipped; the rest is ingested. --metadata key=value tags every document
+read (a JSONL record's own value for a key wins), so that questions can
+be limited to them (ask --metadata).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
 			var f corpus.Format
@@ -33,6 +36,10 @@ skipped; the rest is ingested.`,
 				if f, err = corpus.ParseFormat(format); err != nil {
 					return err
 				}
+			}
+			tags, err := metadataFlags(meta)
+			if err != nil {
+				return err
 			}
 			srcs, problems, err := index.FileSources(paths, f)
 			if err != nil {
@@ -58,6 +65,7 @@ skipped; the rest is ingested.`,
 				progressbar.OptionThrottle(200*time.Millisecond),
 				progressbar.OptionClearOnFinish())
 			in := *a.ingester
+			in.Metadata = tags
 			in.Progress = func(bytes int64, passages int) {
 				bar.Describe(fmt.Sprintf("ingest %s: %d passages", cfg.Collection, passages))
 				_ = bar.Set64(bytes)
@@ -105,6 +113,7 @@ skipped; the rest is ingested.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&meta, "metadata", nil, "key=value given to every document read (repeat for more keys)")
 	cmd.Flags().StringVarP(&format, "format", "f", "", "input format (default: from each file name)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	return cmd

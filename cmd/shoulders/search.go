@@ -55,6 +55,9 @@ func searchCmd(cfg *config) *cobra.Command {
 			if len(res.Degraded) > 0 {
 				fmt.Fprintf(os.Stderr, "degraded: %s unavailable; results from BM25\n", strings.Join(res.Degraded, ", "))
 			}
+			if len(res.Results) == 0 {
+				fmt.Fprintln(os.Stderr, "no passage matched")
+			}
 			for _, c := range res.Results {
 				printCandidate(cmd.OutOrStdout(), c)
 			}
