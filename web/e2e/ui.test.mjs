@@ -195,11 +195,24 @@ test('an uploaded Markdown file can be asked about, then deleted', async () => {
   await pg.fill('#s-collection', 'e2e');
   await pg.dispatchEvent('#s-collection', 'change');
   await pg.click('#tab-docs');
-  await pg.setInputFiles('#file', { name: 'offsite.md', mimeType: 'text/markdown',
-    buffer: Buffer.from('# Team offsite\n\nThe quarterly offsite of the platform team happens in Lisbon every May.\n') });
-  await pg.waitForSelector('#upload-results li');
+  const offsite = { name: 'offsite.md', mimeType: 'text/markdown',
+    buffer: Buffer.from('# Team offsite\n\nThe quarterly offsite of the platform team happens in Lisbon every May.\n') };
+  // Metadata that does not read as key=value is refused before sending.
+  await pg.fill('#tags', 'team');
+  await pg.setInputFiles('#file', offsite);
+  await pg.waitForSelector('#upload-results li.err');
+  assert.match(await pg.textContent('#upload-results'), /write key=value/);
+  await pg.fill('#tags', 'team=platform, kind=event');
+  await pg.setInputFiles('#file', offsite);
+  await pg.waitForSelector('#upload-results li:not(.err)');
   assert.match(await pg.textContent('#upload-results'), /offsite\.md: 1 documents, 1 passages/);
   await pg.waitForSelector('#docs-table tbody tr');
+  assert.match(await pg.textContent('#docs-table'), /kind=event, team=platform|team=platform, kind=event/);
+  // The tags are the document's metadata, which a search can filter by.
+  const found = (team) => pg.evaluate((t) => fetch('/v1/search', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ query: 'offsite', collection: 'e2e', metadata: { team: t } }) }).then((r) => r.json()), team);
+  assert.equal((await found('platform')).results.length, 1);
+  assert.equal((await found('research')).results.length, 0);
   await pg.screenshot({ path: join(shots, 'documents.png'), fullPage: true });
 
   await pg.click('#tab-ask');

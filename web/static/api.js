@@ -74,10 +74,11 @@ export async function ask(body, onToken, signal) {
 }
 
 // upload sends files as multipart form data, reporting progress 0..100.
-export function upload(files, collection, onProgress) {
+export function upload(files, collection, metadata, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append('collection', collection);
+    if (metadata && Object.keys(metadata).length) form.append('metadata', JSON.stringify(metadata));
     for (const f of files) form.append('file', f, f.name);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/v1/documents');

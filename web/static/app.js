@@ -324,6 +324,7 @@ async function loadDocs() {
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => openDoc(d.id) }, d.title || d.id)),
         el('td', {}, d.id),
         el('td', {}, String(d.passages)),
+        el('td', { class: 'meta' }, Object.entries(d.metadata || {}).map(([k, v]) => k + '=' + v).join(', ')),
         el('td', { class: 'actions' },
           el('button', { type: 'button', 'aria-label': 'Ask about ' + (d.title || d.id), onclick: () => askWithin(d) }, 'Ask'),
           el('button', { type: 'button', 'aria-label': 'Delete ' + (d.title || d.id), onclick: () => removeDoc(d) }, 'Delete'))));
@@ -347,15 +348,29 @@ async function removeDoc(d) {
   await del(docPath(d.id, settings().collection));
   loadDocs();
 }
+// tags reads "key=value, key=value" into metadata, or says what is wrong.
+function tags() {
+  const out = {};
+  for (const part of $('tags').value.split(',')) {
+    const kv = part.trim();
+    if (!kv) continue;
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`Metadata "${kv}": write key=value, separated by commas.`);
+    out[kv.slice(0, i).trim()] = kv.slice(i + 1).trim();
+  }
+  return out;
+}
 async function send(files) {
   if (!files.length) return;
+  let metadata;
+  try { metadata = tags(); } catch (e) { $('upload-results').replaceChildren(el('li', { class: 'err' }, e.message)); return; }
   const bar = $('upload-progress');
   bar.hidden = false;
   bar.value = 0;
   const out = $('upload-results');
   out.replaceChildren();
   try {
-    const r = await upload(files, settings().collection, (p) => { bar.value = p; });
+    const r = await upload(files, settings().collection, metadata, (p) => { bar.value = p; });
     for (const f of r.files || []) {
       const msg = f.error ? `${f.name}: ${f.error}` : `${f.name}: ${f.documents} documents, ${f.passages} passages` + (f.skipped ? `, ${f.skipped} records skipped` : '');
       const li = el('li', f.error ? { class: 'err' } : {}, msg);
