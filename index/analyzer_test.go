@@ -80,8 +80,9 @@ func olderCollection(t *testing.T, dir, name string) {
 	for _, f := range []string{fieldTitle, fieldText, fieldBody} {
 		m.DefaultMapping.Properties[f].Fields[0].Analyzer = en.AnalyzerName
 	}
-	// Nor did older releases index metadata.
+	// Nor did older releases index metadata and folders.
 	delete(m.DefaultMapping.Properties, fieldMetaKV)
+	delete(m.DefaultMapping.Properties, fieldDocDirs)
 	idx, err := bleve.New(filepath.Join(dir, "collections", name, "bleve"), m)
 	if err != nil {
 		t.Fatal(err)

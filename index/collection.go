@@ -65,8 +65,8 @@ func openCollection(name, dir string, opts Options) (*Collection, error) {
 		return nil, fmt.Errorf("open collection %q: %w", name, err)
 	}
 	c := &Collection{Name: name, dir: dir, idx: idx, opts: opts}
-	if !c.searchableMetadata() && c.Analyzer() == AnalyzerName {
-		slog.Warn("collection was indexed by an older release: everything works but metadata filters; stop the server and run `shoulders reindex` to search by metadata",
+	if c.Outdated() && c.Analyzer() == AnalyzerName {
+		slog.Warn("collection was indexed by an older release: everything works, but metadata filters need, and folder filters are faster after, `shoulders reindex` (stop the server first)",
 			"collection", name)
 	}
 	if a := c.Analyzer(); a != AnalyzerName {
@@ -167,11 +167,11 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, err
 	b := c.idx.NewBatch()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, e := range entries {
-		kv := metaTerms(e.Doc.Metadata)
+		kv, dirs := metaTerms(e.Doc.Metadata), docDirs(e.Doc.ID)
 		for _, p := range e.Passages {
 			d := bleveDoc{
 				DocID: p.DocID, Title: p.Title, Text: p.Text, Body: bodyOf(p.Title, p.Text), Source: p.Source,
-				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End), MetaKV: kv,
+				Ordinal: float64(p.Ordinal), Start: float64(p.Start), End: float64(p.End), MetaKV: kv, DocDirs: dirs,
 			}
 			if p.Ordinal == 0 {
 				d.Passages, d.Chars, d.Updated = float64(len(e.Passages)), float64(len(e.Doc.Text)), now

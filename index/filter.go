@@ -89,13 +89,35 @@ func metaTerms(m map[string]string) []string {
 	return out
 }
 
+// docDirs lists the folders a document ID names, each ending in "/":
+// "handbook/hr/leave.md" is in "handbook/" and "handbook/hr/".
+func docDirs(id string) []string {
+	var out []string
+	for i := 0; i < len(id) && len(out) < maxDirs; i++ {
+		if id[i] == '/' {
+			out = append(out, id[:i+1])
+		}
+	}
+	return out
+}
+
+// maxDirs bounds the folders indexed for one document ID.
+const maxDirs = 32
+
 // query is the Bleve query for the passages of the filter's documents.
-func (f Filter) query() query.Query {
+// With dirs, a prefix that is a folder ("handbook/*") is one term of
+// the folders field; a prefix query on the ID instead goes through every
+// ID it matches, which takes seconds when they are tens of thousands.
+func (f Filter) query(dirs bool) query.Query {
 	var all []query.Query
 	if len(f.Docs) > 0 {
 		qs := make([]query.Query, len(f.Docs))
 		for i, e := range f.Docs {
-			if p, ok := strings.CutSuffix(e, "*"); ok {
+			if p, ok := strings.CutSuffix(e, "*"); ok && dirs && strings.HasSuffix(p, "/") && strings.Count(p, "/") <= maxDirs {
+				q := query.NewTermQuery(p)
+				q.SetField(fieldDocDirs)
+				qs[i] = q
+			} else if ok {
 				q := query.NewPrefixQuery(p)
 				q.SetField(fieldDocID)
 				qs[i] = q
@@ -127,19 +149,26 @@ func (f Filter) query() query.Query {
 	return query.NewConjunctionQuery(all)
 }
 
-// searchableMetadata reports whether the index holds every passage's
-// metadata; indexes made by older releases do not.
-func (c *Collection) searchableMetadata() bool {
+// hasField reports whether the index's mapping has a field; indexes made
+// by older releases lack the newer ones.
+func (c *Collection) hasField(name string) bool {
 	m, ok := c.idx.Mapping().(*mapping.IndexMappingImpl)
-	return ok && m.DefaultMapping.Properties[fieldMetaKV] != nil
+	return ok && m.DefaultMapping.Properties[name] != nil
 }
 
+// searchableMetadata reports whether the index holds every passage's
+// metadata.
+func (c *Collection) searchableMetadata() bool { return c.hasField(fieldMetaKV) }
+
 // Outdated reports whether the collection's index was built by an older
-// release, with another analyzer or without searchable metadata:
+// release, with another analyzer or without the fields filters use:
 // Store.Reindex brings it up to date.
 func (c *Collection) Outdated() bool {
-	return c.Analyzer() != AnalyzerName || !c.searchableMetadata()
+	return c.Analyzer() != AnalyzerName || !c.searchableMetadata() || !c.hasField(fieldDocDirs)
 }
+
+// filterQuery is f's query for this collection's index.
+func (c *Collection) filterQuery(f Filter) query.Query { return f.query(c.hasField(fieldDocDirs)) }
 
 // check refuses a metadata filter that the collection's index cannot
 // answer: one built before metadata was indexed would match nothing.
@@ -159,7 +188,7 @@ func (c *Collection) FilteredPassageIDs(ctx context.Context, f Filter, max int) 
 	if err := c.check(f); err != nil {
 		return nil, err
 	}
-	req := bleve.NewSearchRequestOptions(f.query(), max+1, 0, false)
+	req := bleve.NewSearchRequestOptions(c.filterQuery(f), max+1, 0, false)
 	req.SortBy([]string{"_id"})
 	res, err := c.idx.SearchInContext(ctx, req)
 	if err != nil {

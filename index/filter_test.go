@@ -66,6 +66,13 @@ func TestSearchIn(t *testing.T) {
 	s, c := openTest(t, t.TempDir())
 	defer s.Close()
 	dir, ids, meta := docsWithMetadata(t, c)
+	// And a folder with a folder in it.
+	ch := corpus.Chunker{}
+	must(t, c.Upsert(ctx, []Entry{
+		entry(ch, "notes/packing.md", "Packing notes", "Passages are packed into the token budget in score order."),
+		entry(ch, "notes/2026/budget.md", "Budget", "The token budget of a question is what the context leaves."),
+		entry(ch, "notesx/budget.md", "Not in notes", "A token budget packed elsewhere."),
+	}))
 	const q = "how are passages packed into the token budget"
 	all, err := c.Search(ctx, q, 1000)
 	if err != nil || len(all) < 20 {
@@ -88,6 +95,9 @@ func TestSearchIn(t *testing.T) {
 		{Metadata: m("area", "serving", "area", "retrieval")},
 		{Metadata: m("area", "reader", "lang", "en")},
 		{Docs: []string{prefix + "*"}, Metadata: m("area", "reader")},
+		{Docs: []string{"notes/*"}},
+		{Docs: []string{"notes/2026/*", ids[0]}},
+		{Docs: []string{"notes*"}},
 	} {
 		hits, err := c.SearchIn(ctx, q, 1000, f)
 		if err != nil || len(hits) == 0 {

@@ -26,6 +26,9 @@ const (
 	// Every passage indexes its document's metadata, key and value as one
 	// term, so that a filter can pick passages by it (see Filter).
 	fieldMetaKV = "doc_meta_kv"
+	// and the folders its document ID names ("handbook/"), so that a
+	// filter by folder is one term.
+	fieldDocDirs = "doc_dirs"
 )
 
 func init() {
@@ -90,6 +93,9 @@ func passageMapping() *mapping.IndexMappingImpl {
 	kv := keywordField(true)
 	kv.Store, kv.DocValues = false, false
 	dm.AddFieldMappingsAt(fieldMetaKV, kv)
+	dirs := keywordField(true)
+	dirs.Store, dirs.DocValues = false, false
+	dm.AddFieldMappingsAt(fieldDocDirs, dirs)
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
@@ -120,5 +126,6 @@ type bleveDoc struct {
 	Meta     string  `json:"doc_metadata,omitempty"`
 	Updated  string  `json:"doc_updated,omitempty"`
 
-	MetaKV []string `json:"doc_meta_kv,omitempty"`
+	MetaKV  []string `json:"doc_meta_kv,omitempty"`
+	DocDirs []string `json:"doc_dirs,omitempty"`
 }

@@ -118,7 +118,7 @@ func copyIndex(ctx context.Context, c *Collection, to bleve.Index, ids []string,
 				Body: bodyOf(str(fieldTitle), str(fieldText)), Source: str(fieldSource),
 				Ordinal: num(fieldOrdinal), Start: num(fieldStart), End: num(fieldEnd),
 				Passages: num(fieldPassages), Chars: num(fieldChars), Meta: str(fieldMeta), Updated: str(fieldUpdated),
-				MetaKV: metaTerms(recs[str(fieldDocID)].Metadata)}
+				MetaKV: metaTerms(recs[str(fieldDocID)].Metadata), DocDirs: docDirs(str(fieldDocID))}
 			if err := b.Index(h.ID, d); err != nil {
 				return err
 			}

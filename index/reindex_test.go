@@ -38,6 +38,12 @@ func TestReindexKeepsEverything(t *testing.T) {
 	if _, err := c.SearchIn(ctx, "zebra", 5, zoo); !errors.Is(err, ErrReindexNeeded) {
 		t.Fatalf("a metadata filter before the reindex: %v", err)
 	}
+	// A folder filter works before, by the IDs, and after, by the folders.
+	must(t, c.Upsert(ctx, []Entry{entry(ch, "notes/okapi.md", "Okapi", "Okapis are related to giraffes.")}))
+	notes := Filter{Docs: []string{"notes/*"}}
+	if hits, err := c.SearchIn(ctx, "okapis giraffes", 5, notes); err != nil || len(hits) != 1 {
+		t.Fatalf("a folder filter before the reindex: %v %d", err, len(hits))
+	}
 	before := snapshot(t, c)
 	var calls, last int
 	if err := s.Reindex(ctx, "test", func(n, total int) { calls, last = calls+1, n }); err != nil {
@@ -58,6 +64,9 @@ func TestReindexKeepsEverything(t *testing.T) {
 	}
 	if hits, err := c.Search(ctx, "beyonce", 5); err != nil || len(hits) != 1 || hits[0].Passage.DocID != "show" {
 		t.Fatalf("beyonce after reindex: %v %+v", err, hits)
+	}
+	if hits, err := c.SearchIn(ctx, "okapis giraffes", 5, notes); err != nil || len(hits) != 1 || c.Outdated() {
+		t.Fatalf("a folder filter after the reindex: %v %d (outdated: %v)", err, len(hits), c.Outdated())
 	}
 	// Every passage of a document now carries its metadata, not only the
 	// first, which holds the record.

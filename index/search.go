@@ -47,7 +47,7 @@ func (c *Collection) SearchIn(ctx context.Context, q string, k int, f Filter) ([
 	if f.On() {
 		// A Bleve filter scores nothing: only the question's terms do.
 		b := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
-		b.AddFilter(f.query())
+		b.AddFilter(c.filterQuery(f))
 		qq = b
 	}
 	// How concurrent ingest laid out the segments shows in the results:
