@@ -78,7 +78,11 @@ func FuzzPDF(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	fuzzReader(f, PDF, string(minimalPDF("BT /F1 12 Tf 72 720 Td (Okapis.) Tj ET")), string(whole),
+	typeset, err := os.ReadFile("testdata/retrieval-groff.pdf")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzReader(f, PDF, string(minimalPDF("BT /F1 12 Tf 72 720 Td (Okapis.) Tj ET")), string(whole), string(typeset),
 		string(minimalPDF("BT /F1 12 Tf [(a) -200 (b)] TJ ET")), "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n")
 }
 

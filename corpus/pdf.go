@@ -78,25 +78,20 @@ func ExtractPDF(ctx context.Context, b []byte) (title, text string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	var sb strings.Builder
+	var out []byte
 	for i, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return "", "", err
 		}
-		// Fonts are looked up per page (nil): resource names such as F1
-		// name different fonts on different pages.
-		t, err := p.GetPlainText(nil)
+		t, err := layoutText(p)
 		if err != nil {
 			return "", "", fmt.Errorf("page %d: %w", i+1, err)
 		}
-		if t = cleanPDFText(t); t != "" {
-			if sb.Len() > 0 {
-				sb.WriteString("\n\n")
-			}
-			sb.WriteString(t)
+		if t = dropPageNumbers(cleanPDFText(t)); t != "" {
+			out = joinPage(out, t)
 		}
 	}
-	return pdfTitle(rd), sb.String(), nil
+	return pdfTitle(rd), string(out), nil
 }
 
 // pdfPages lists the page objects in order. The parser's own walk of the
@@ -142,6 +137,59 @@ func pdfPages(rd *pdf.Reader) ([]pdf.Page, error) {
 	return out, walk(rd.Trailer().Key("Root").Key("Pages"), 0)
 }
 
+// layoutText is pageText of a page; a page whose content the layout
+// cannot follow is read in drawing order instead, without positions.
+func layoutText(p pdf.Page) (text string, err error) {
+	defer func() {
+		if recover() != nil {
+			// Fonts are looked up per page (nil): resource names such as
+			// F1 name different fonts on different pages.
+			text, err = p.GetPlainText(nil)
+		}
+	}()
+	return pageText(pageRuns(p)), nil
+}
+
+// pageNumber matches a line that is only a page number, as headers and
+// footers print them: "7", "- 7 -", "Page 7", "7 of 12".
+var pageNumber = regexp.MustCompile(`(?i)^(page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(\s+of\s+\d{1,4})?$`)
+
+// dropPageNumbers removes a page number standing alone as the first or
+// last paragraph of a page's text.
+func dropPageNumbers(t string) string {
+	paras := strings.Split(t, "\n\n")
+	if len(paras) > 1 && pageNumber.MatchString(strings.TrimSpace(paras[0])) {
+		paras = paras[1:]
+	}
+	if len(paras) > 1 && pageNumber.MatchString(strings.TrimSpace(paras[len(paras)-1])) {
+		paras = paras[:len(paras)-1]
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// joinPage adds a page's text to the document's: a sentence that runs on
+// to the next page goes on (a word hyphenated across them is joined), and
+// one that ended ends a paragraph.
+func joinPage(doc []byte, page string) []byte {
+	if len(doc) == 0 {
+		return append(doc, page...)
+	}
+	last, _ := utf8.DecodeLastRune(doc)
+	switch {
+	case strings.ContainsRune(".:?!\"'”’)", last):
+		doc = append(doc, "\n\n"...)
+	case hyphenated(doc, page):
+		doc = doc[:len(doc)-1]
+	default:
+		doc = append(doc, ' ')
+	}
+	return append(doc, page...)
+}
+
+// ligatures are single characters that fonts draw for letter pairs;
+// searches spell the letters.
+var ligatures = strings.NewReplacer("ﬀ", "ff", "ﬁ", "fi", "ﬂ", "fl", "ﬃ", "ffi", "ﬄ", "ffl", "ﬅ", "st", "ﬆ", "st")
+
 var (
 	pdfSpaces = regexp.MustCompile(`[ \t\f\v\x{00a0}]+`)
 	pdfBlank  = regexp.MustCompile(`\n\s*\n\s*`)
@@ -151,6 +199,7 @@ var (
 // drops control characters that fonts without a Unicode map turn into.
 func cleanPDFText(s string) string {
 	s = strings.ToValidUTF8(s, "")
+	s = ligatures.Replace(s)
 	s = strings.Map(func(r rune) rune {
 		if r == utf8.RuneError || (r < 0x20 && r != '\n' && r != '\t') {
 			return -1
