@@ -6,7 +6,9 @@ const store = window.localStorage;
 const SETTINGS = ['collection', 'retrieval', 'rerank', 'k', 'budget', 'recursion', 'samples', 'pool', 'demos'];
 let controller = null;
 let last = null; // the last answer, for feedback
-let within = []; // documents the questions are limited to: {id, title}
+// What questions are limited to: documents ({id, title}) and metadata
+// pairs ([key, value]).
+let within = { docs: [], meta: [] };
 const recent = []; // questions asked in this session
 
 // ---- theme ----
@@ -85,7 +87,8 @@ async function init() {
   }
   loadSettings();
   const params = new URLSearchParams(location.search);
-  setWithin(params.getAll('doc').map((id) => ({ id, title: id })));
+  setWithin(params.getAll('doc').map((id) => ({ id, title: id })),
+    params.getAll('meta').filter((kv) => kv.indexOf('=') > 0).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const q = params.get('q');
   if (q) { $('question').value = q; run(); }
   (needsKey ? $('s-key') : $('question')).focus();
@@ -113,8 +116,7 @@ async function run() {
   const s = settings();
   const url = new URL(location.href);
   url.searchParams.set('q', question);
-  url.searchParams.delete('doc');
-  for (const d of within) url.searchParams.append('doc', d.id);
+  withinURL(url);
   history.replaceState(null, '', url);
   remember(question);
   $('ask').disabled = true;
@@ -134,7 +136,11 @@ async function run() {
       question, collection: s.collection, retrieval: s.retrieval, k: s.k,
       budget: s.budget || undefined, rerank: s.rerank,
     };
-    if (within.length) body.documents = within.map((d) => d.id);
+    if (within.docs.length) body.documents = within.docs.map((d) => d.id);
+    if (within.meta.length) {
+      body.metadata = {};
+      for (const [k, v] of within.meta) (body.metadata[k] = body.metadata[k] || []).push(v);
+    }
     if (!$('s-recursion').disabled && s.recursion !== 'off') body.recursion = { mode: s.recursion, samples: s.samples };
     if (!$('s-pool').disabled && s.pool) body.demos = { pool: s.pool, k: s.demos };
     const a = await ask(body, (t) => { streamed += t; $('answer').textContent = streamed; }, controller.signal);
@@ -291,22 +297,32 @@ function remember(q) {
 }
 
 // ---- asking within documents ----
-function setWithin(docs) {
-  within = docs;
-  $('within').hidden = !docs.length;
-  $('within-list').replaceChildren(...docs.map((d) => el('span', { class: 'badge', title: d.id }, d.title || d.id)));
+function setWithin(docs, meta = []) {
+  within = { docs, meta };
+  $('within').hidden = !docs.length && !meta.length;
+  $('within-list').replaceChildren(
+    ...docs.map((d) => el('span', { class: 'badge', title: d.id }, d.title || d.id)),
+    ...meta.map(([k, v]) => el('span', { class: 'badge' }, k + '=' + v)));
+}
+// withinURL keeps the scope in the address, so that a reload or a shared
+// link asks within it too.
+function withinURL(url) {
+  url.searchParams.delete('doc');
+  url.searchParams.delete('meta');
+  for (const d of within.docs) url.searchParams.append('doc', d.id);
+  for (const [k, v] of within.meta) url.searchParams.append('meta', k + '=' + v);
 }
 $('within-clear').addEventListener('click', () => {
   setWithin([]);
   const url = new URL(location.href);
-  url.searchParams.delete('doc');
+  withinURL(url);
   history.replaceState(null, '', url);
   $('question').focus();
 });
 // Another collection holds other documents.
 $('s-collection').addEventListener('change', () => setWithin([]));
-function askWithin(d) {
-  setWithin([{ id: d.id, title: d.title }]);
+function askWithin(docs, meta) {
+  setWithin(docs, meta);
   show('ask');
   $('question').focus();
 }
@@ -324,9 +340,10 @@ async function loadDocs() {
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => openDoc(d.id) }, d.title || d.id)),
         el('td', {}, d.id),
         el('td', {}, String(d.passages)),
-        el('td', { class: 'meta' }, Object.entries(d.metadata || {}).map(([k, v]) => k + '=' + v).join(', ')),
+        el('td', { class: 'meta' }, ...Object.entries(d.metadata || {}).sort().map(([k, v]) =>
+          el('button', { type: 'button', class: 'link tag', 'aria-label': `Ask within the documents whose ${k} is ${v}`, onclick: () => askWithin([], [[k, v]]) }, k + '=' + v))),
         el('td', { class: 'actions' },
-          el('button', { type: 'button', 'aria-label': 'Ask about ' + (d.title || d.id), onclick: () => askWithin(d) }, 'Ask'),
+          el('button', { type: 'button', 'aria-label': 'Ask about ' + (d.title || d.id), onclick: () => askWithin([{ id: d.id, title: d.title }], []) }, 'Ask'),
           el('button', { type: 'button', 'aria-label': 'Delete ' + (d.title || d.id), onclick: () => removeDoc(d) }, 'Delete'))));
     }
     $('docs-empty').hidden = r.documents.length > 0;
