@@ -159,7 +159,11 @@ func (w *seedWriter) same(ctx context.Context, rec DocRecord, e Entry) bool {
 	if rec.Passages != len(e.Passages) || rec.Title != e.Doc.Title || !maps.Equal(rec.Metadata, e.Doc.Metadata) {
 		return false
 	}
-	stored, err := w.s.Collection.DocumentPassages(ctx, e.Doc.ID)
+	ids := make([]string, len(e.Passages))
+	for i, p := range e.Passages {
+		ids[i] = p.ID
+	}
+	stored, err := w.s.Collection.Passages(ctx, ids)
 	return err == nil && slices.Equal(stored, e.Passages)
 }
 
