@@ -215,7 +215,7 @@ func cleanPDFText(s string) string {
 // pdfTitle is the title of the document's properties, unless it is only
 // the name of the file it was made from, as word processors often leave.
 func pdfTitle(rd *pdf.Reader) string {
-	t := strings.TrimSpace(cleanPDFText(rd.Trailer().Key("Info").Key("Title").Text()))
+	t := cleanPDFText(rd.Trailer().Key("Info").Key("Title").Text())
 	low := strings.ToLower(t)
 	if strings.HasPrefix(low, "microsoft word - ") || strings.ContainsAny(t, "\n") || utf8.RuneCountInString(t) > 200 {
 		return ""

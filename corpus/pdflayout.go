@@ -55,7 +55,6 @@ func pageRuns(p pdf.Page) []pdfRun {
 		w, known := 0.0, font != nil && (font.widths || font.cid != nil)
 		switch {
 		case !known:
-			w = 0.5 * size * float64(utf8.RuneCountInString(text))
 		case font.widths:
 			for i := 0; i < len(raw); i++ {
 				w += font.f.Width(int(raw[i])) / 1000 * size
@@ -190,7 +189,7 @@ func cidWidths(f pdf.Value) (map[int]float64, float64) {
 			break
 		}
 		last, width := int(w.Index(i+1).Int64()), w.Index(i+2).Float64()
-		for c := first; c <= last && c-first < 1<<16 && len(out) < 1<<16; c++ {
+		for c := first; c <= last && len(out) < 1<<16; c++ {
 			out[c] = width
 		}
 		i += 3
