@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -24,6 +24,7 @@ function freePort() {
 }
 
 const procs = [];
+const dataDirs = [];
 function start(args, env = {}) {
   const p = spawn(bin, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -46,6 +47,7 @@ async function waitReady(url, proc, ms = 120_000) {
 async function server(withLM, extra = {}) {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'shoulders-ui-'));
+  dataDirs.push(data);
   const env = { SHOULDERS_DATA_DIR: data, SHOULDERS_ADDR: '127.0.0.1:' + port, SHOULDERS_LOG_LEVEL: 'warn', ...extra };
   if (extra.SHOULDERS_AUTH === 'on') {
     const r = spawnSync(bin, ['keys', 'create', '--name', 'browser', '--scope', 'query,ingest'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -94,8 +96,15 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  for (const p of procs) p.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  // Each server stops its Weaviate as it exits; only then are the data
+  // folders free to remove.
+  await Promise.all(procs.map((p) => new Promise((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    const t = setTimeout(() => { p.kill('SIGKILL'); r(); }, 30_000);
+    p.once('exit', () => { clearTimeout(t); r(); });
+    p.kill('SIGTERM');
+  })));
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function page(url, opts = {}) {
