@@ -549,3 +549,61 @@ func TestConfigAndUI(t *testing.T) {
 		t.Fatalf("unknown API path: %d %s", w.Code, w.Body.String())
 	}
 }
+
+func TestDeleteCollection(t *testing.T) {
+	h := newHarness(t, nil)
+	h.seed()
+	var resp IngestResponse
+	if code := h.json("POST", "/v1/documents", IngestRequest{Collection: "team-a", Documents: []corpus.Document{
+		{ID: "offsite.md", Title: "Offsite", Text: "The quarterly offsite happens in Lisbon every May."},
+		{ID: "menu.md", Title: "Menu", Text: "Lunch is served at noon in the atrium."},
+	}}, &resp); code != http.StatusCreated {
+		t.Fatalf("ingest: %d", code)
+	}
+	var list struct {
+		Collections []string
+		Details     []CollectionInfo
+	}
+	if code := h.json("GET", "/v1/collections", nil, &list); code != 200 || len(list.Details) != 2 {
+		t.Fatalf("collections: %d %+v", code, list)
+	}
+	for _, d := range list.Details {
+		if d.Name == "team-a" && (d.Documents != 2 || d.Passages != 2 || d.Bytes == 0) {
+			t.Fatalf("details of team-a: %+v", d)
+		}
+	}
+
+	var del struct {
+		Deleted             string
+		Documents, Passages int
+	}
+	if code := h.json("DELETE", "/v1/collections/team-a", nil, &del); code != 200 || del.Deleted != "team-a" || del.Documents != 2 || del.Passages != 2 {
+		t.Fatalf("delete: %d %+v", code, del)
+	}
+	var e errorBody
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "Where is the offsite?", Collection: "team-a"}, &e); code != 404 || e.Error.Code != "collection_not_found" {
+		t.Fatalf("ask after delete: %d %+v", code, e)
+	}
+	if code := h.json("DELETE", "/v1/collections/team-a", nil, &e); code != 404 || e.Error.Code != "collection_not_found" {
+		t.Fatalf("second delete: %d %+v", code, e)
+	}
+	if code := h.json("DELETE", "/v1/collections/Team!", nil, &e); code != 400 || e.Error.Code != "invalid_collection" {
+		t.Fatalf("bad name: %d %+v", code, e)
+	}
+	if code := h.json("GET", "/v1/collections", nil, &list); code != 200 || len(list.Collections) != 1 || list.Collections[0] != "default" {
+		t.Fatalf("collections after delete: %+v", list)
+	}
+	// The other collection still answers.
+	var a reader.Answer
+	if code := h.json("POST", "/v1/ask", AskRequest{Question: "How do I configure the LM?"}, &a); code != 200 || len(a.Packed) == 0 {
+		t.Fatalf("the default collection after the delete: %d %+v", code, a)
+	}
+	// The name can be used again, from nothing.
+	if code := h.json("POST", "/v1/documents", IngestRequest{Collection: "team-a", Documents: []corpus.Document{{ID: "new.md", Text: "A new start."}}}, &resp); code != http.StatusCreated {
+		t.Fatalf("ingest again: %d", code)
+	}
+	var docs struct{ Total int }
+	if h.json("GET", "/v1/documents?collection=team-a", nil, &docs); docs.Total != 1 {
+		t.Fatalf("documents in the new collection: %+v", docs)
+	}
+}

@@ -102,6 +102,8 @@ func TestAuthScopesAndCollections(t *testing.T) {
 		{"scoped cannot read elsewhere", scoped, "GET", "/v1/documents/plans?collection=secret", nil, 403, "forbidden_collection"},
 		{"scoped cannot list elsewhere", scoped, "GET", "/v1/documents?collection=secret", nil, 403, "forbidden_collection"},
 		{"scoped cannot delete elsewhere", scoped, "DELETE", "/v1/documents/plans?collection=secret", nil, 403, "forbidden_collection"},
+		{"scoped cannot delete another collection", scoped, "DELETE", "/v1/collections/secret", nil, 403, "forbidden_collection"},
+		{"query cannot delete a collection", query, "DELETE", "/v1/collections/secret", nil, 403, "forbidden_scope"},
 		{"scoped cannot write elsewhere", scoped, "POST", "/v1/documents", IngestRequest{Collection: "secret", Documents: doc.Documents}, 403, "forbidden_collection"},
 		{"scoped cannot draw demos elsewhere", scoped, "POST", "/v1/ask", AskRequest{Question: "x", Demos: &reader.Demos{Pool: "secret"}}, 403, "forbidden_collection"},
 		{"health is open", "", "GET", "/healthz", nil, 200, ""},

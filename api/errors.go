@@ -49,6 +49,12 @@ func classify(err error) *apiError {
 	case errors.As(err, &ae):
 	case errors.Is(err, index.ErrNoCollection):
 		ae = &apiError{http.StatusNotFound, Error{"collection_not_found", err.Error()}}
+	case index.Deleted(err):
+		ae = &apiError{http.StatusNotFound, Error{"collection_not_found", "the collection was deleted while the request ran"}}
+	case errors.Is(err, index.ErrVectorsUnavailable):
+		ae = &apiError{http.StatusServiceUnavailable, Error{"vectors_unavailable", err.Error()}}
+	case errors.Is(err, index.ErrLocked):
+		ae = &apiError{http.StatusConflict, Error{"collection_locked", err.Error()}}
 	case errors.Is(err, index.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, Error{"not_found", err.Error()}}
 	case errors.Is(err, reader.ErrNoPool):

@@ -60,38 +60,6 @@ func (s *Server) handleReady(c *gin.Context) {
 	c.JSON(code, gin.H{"status": status, "checks": checks})
 }
 
-func (s *Server) handleCollections(c *gin.Context) {
-	cols, pools, err := s.collections(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"collections": cols, "demo_pools": pools})
-}
-
-// collections lists passage collections and demonstration pools apart:
-// one does not ask questions of a pool.
-func (s *Server) collections(c *gin.Context) (cols, pools []string, err error) {
-	names, err := s.Store.Collections()
-	if err != nil {
-		return nil, nil, err
-	}
-	cols, pools = []string{}, []string{}
-	key := keyOf(c)
-	for _, n := range names {
-		if key != nil && !key.Reaches(n) {
-			continue
-		}
-		col, err := s.Store.Collection(n, false)
-		if err == nil && reader.IsPool(col) {
-			pools = append(pools, n)
-			continue
-		}
-		cols = append(cols, n)
-	}
-	return cols, pools, nil
-}
-
 // handleConfig tells clients what this server offers: retrieval modes,
 // whether an LM and a re-ranker are configured, and the limits.
 func (s *Server) handleConfig(c *gin.Context) {
@@ -100,7 +68,7 @@ func (s *Server) handleConfig(c *gin.Context) {
 		lm = s.Reader.LM.Model()
 	}
 	l := s.limits()
-	_, pools, err := s.collections(c)
+	_, _, pools, err := s.collections(c)
 	if err != nil {
 		fail(c, err)
 		return

@@ -125,6 +125,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/documents/*id", query, s.handleGetDocument)
 	v1.DELETE("/documents/*id", ingest, s.handleDeleteDocument)
 	v1.GET("/collections", query, s.handleCollections)
+	v1.DELETE("/collections/:name", ingest, s.handleDeleteCollection)
 	v1.GET("/config", query, s.handleConfig)
 	v1.POST("/feedback", query, s.handleFeedback)
 	v1.POST("/admin/backups", require(ScopeAdmin), s.handleBackup)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -42,7 +43,7 @@ func EnsureIndexed(ctx context.Context, store *index.Store, name string, srcs []
 			return IngestFigure{Corpus: name, Passages: int(n)}, true, nil
 		}
 	}
-	if err := store.Drop(name); err != nil {
+	if err := store.Drop(name, nil); err != nil && !errors.Is(err, index.ErrNoCollection) {
 		return fig, false, err
 	}
 	c, err := store.Collection(name, true)

@@ -1,8 +1,6 @@
 package index
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -29,22 +27,6 @@ func (c *Collection) SetMeta(key, value string) error {
 	}
 	b.SetInternal(metaKey(key), []byte(value))
 	return c.idx.Batch(b)
-}
-
-// Drop closes and deletes a collection with everything in it.
-func (s *Store) Drop(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.cols[name]; ok {
-		if err := c.close(); err != nil {
-			return err
-		}
-		delete(s.cols, name)
-	}
-	if err := os.RemoveAll(s.path(name)); err != nil {
-		return fmt.Errorf("drop collection %q: %w", name, err)
-	}
-	return nil
 }
 
 // SizeOnDisk is the number of bytes a collection's files take.

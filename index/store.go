@@ -43,6 +43,9 @@ func OpenStore(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "collections"), 0o755); err != nil {
 		return nil, err
 	}
+	if err := removeDeleted(filepath.Join(dir, "collections")); err != nil {
+		return nil, err
+	}
 	return &Store{dir: dir, opts: opts, cols: map[string]*Collection{}}, nil
 }
 

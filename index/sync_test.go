@@ -234,7 +234,7 @@ func TestEmbedderPersistsAndMismatchIsAnError(t *testing.T) {
 	if _, err := src.Embedder(ctx, c, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Drop("emb"); err != nil {
+	if err := store.Drop("emb", nil); err != nil {
 		t.Fatal(err)
 	}
 	c, _ = store.Collection("emb", true)
@@ -339,5 +339,63 @@ func TestDenseWithinDocuments(t *testing.T) {
 	}
 	if outside == 0 {
 		t.Fatal("the unfiltered list holds only the filter's documents: the test shows nothing")
+	}
+}
+
+// Collections whose names differ only by '-' and '_' keep vectors apart,
+// even under the same document IDs; deleting one takes its vectors and
+// leaves the other's; with the vector server down nothing is deleted.
+func TestDropDeletesBothCopies(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	hy, _ := r.store.Collection("team-a", true)
+	un, _ := r.store.Collection("team_a", true)
+	r.ingest(t, hy, docs("doc", 12))
+	r.ingest(t, un, docs("doc", 5))
+	for _, c := range []*index.Collection{hy, un} {
+		if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Reconciling each again changes nothing: neither deletes the
+	// other's passages as extras.
+	for _, c := range []*index.Collection{hy, un, hy} {
+		if rep, err := r.synced.Reconcile(ctx, c, nil); err != nil || rep.Added+rep.Removed != 0 {
+			t.Fatalf("%s reconciled again: %+v %v", c.Name, rep, err)
+		}
+	}
+	nUn := r.same(t, un)
+	if nHy := r.same(t, hy); nHy <= nUn {
+		t.Fatalf("team-a has %d passages, team_a %d", nHy, nUn)
+	}
+
+	if err := r.synced.Drop(ctx, "team-a"); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := r.vs.IDs(ctx, "team-a"); err != nil || len(ids) != 0 {
+		t.Fatalf("vectors left after the drop: %d %v", len(ids), err)
+	}
+	if _, ok := r.synced.Status()["team-a"]; ok {
+		t.Fatal("the dropped collection is still reported")
+	}
+	if names, _ := r.store.Collections(); len(names) != 1 || names[0] != "team_a" {
+		t.Fatalf("collections: %v", names)
+	}
+	if r.same(t, un) != nUn {
+		t.Fatal("the other collection lost vectors")
+	}
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	if got, err := dense.Retrieve(ctx, retriever.Query{Collection: "team_a", Text: "symphony concert", K: 5}); err != nil || len(got) == 0 {
+		t.Fatalf("dense in the other collection: %v %d", err, len(got))
+	}
+
+	if err := r.srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.synced.Drop(ctx, "team_a"); !errors.Is(err, index.ErrVectorsUnavailable) {
+		t.Fatalf("drop with the vector server down: %v", err)
+	}
+	if ids, err := un.PassageIDs(ctx); err != nil || len(ids) != nUn {
+		t.Fatalf("after a refused drop: %d passages, %v", len(ids), err)
 	}
 }

@@ -36,6 +36,12 @@ type VectorStore interface {
 	Upsert(ctx context.Context, collection string, ps []corpus.Passage, vecs [][]float32) error
 	Delete(ctx context.Context, collection string, ids []string) error
 	IDs(ctx context.Context, collection string) (map[string]struct{}, error)
+	// DropClass deletes a collection's vectors altogether.
+	DropClass(ctx context.Context, collection string) error
+	// MoveLegacy moves a collection's vectors from where an earlier
+	// release kept them, if it did; siblings are the data folder's other
+	// collections. It returns how many it moved.
+	MoveLegacy(ctx context.Context, collection string, siblings []string) (int, error)
 }
 
 // SyncState says how a collection's vector copy stands.
@@ -60,6 +66,7 @@ type Synced struct {
 
 	mu    sync.Mutex
 	state map[string]*SyncState
+	moved map[string]bool // collections whose earlier vectors were looked for
 	kick  chan struct{}
 	// starting is true while Run's first pass is under way: a restart, or
 	// a data folder restored from a backup, may have left any collection's
@@ -235,6 +242,16 @@ type ReconcileReport struct {
 func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(done, total int)) (ReconcileReport, error) {
 	var rep ReconcileReport
 	err := s.reconcile(ctx, c, progress, &rep)
+	if _, gone := s.Store.Collection(c.Name, false); errors.Is(gone, ErrNoCollection) {
+		// Deleted meanwhile: what this pass wrote must go too.
+		if err := s.Vectors.DropClass(ctx, c.Name); err != nil {
+			return rep, err
+		}
+		s.mu.Lock()
+		delete(s.state, c.Name)
+		s.mu.Unlock()
+		return rep, gone
+	}
 	s.mu.Lock()
 	st := s.st(c.Name)
 	if err != nil {
@@ -248,6 +265,9 @@ func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(don
 }
 
 func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(done, total int), rep *ReconcileReport) error {
+	if err := s.moveLegacy(ctx, c.Name); err != nil {
+		return err
+	}
 	emb, err := s.Embedders.Embedder(ctx, c, true)
 	if err != nil {
 		return err
@@ -332,6 +352,36 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	return ctx.Err()
 }
 
+// moveLegacy moves a collection's vectors from where an earlier release
+// kept them, once per process: what it leaves missing, reconciliation
+// embeds.
+func (s *Synced) moveLegacy(ctx context.Context, name string) error {
+	s.mu.Lock()
+	done := s.moved[name]
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	names, err := s.Store.Collections()
+	if err != nil {
+		return err
+	}
+	n, err := s.Vectors.MoveLegacy(ctx, name, names)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log().Info("moved vectors from the class an earlier release kept them in", "collection", name, "passages", n)
+	}
+	s.mu.Lock()
+	if s.moved == nil {
+		s.moved = map[string]bool{}
+	}
+	s.moved[name] = true
+	s.mu.Unlock()
+	return nil
+}
+
 // ReconcileAll reconciles every collection of the store.
 func (s *Synced) ReconcileAll(ctx context.Context) error {
 	names, err := s.Store.Collections()
@@ -347,6 +397,9 @@ func (s *Synced) ReconcileAll(ctx context.Context) error {
 			if err == nil && rep.Added+rep.Removed > 0 {
 				s.log().Info("reconciled vector index", "collection", n, "added", rep.Added, "removed", rep.Removed)
 			}
+		}
+		if errors.Is(err, ErrNoCollection) {
+			continue // deleted since it was listed
 		}
 		if err != nil {
 			s.log().Warn("reconciliation failed; will retry", "collection", n, "error", err)

@@ -163,15 +163,27 @@ func (c *config) remote() string {
 }
 
 func postJSON(ctx context.Context, url string, body, out any) error {
-	b, err := json.Marshal(body)
+	return callJSON(ctx, http.MethodPost, url, body, out)
+}
+
+// callJSON sends body (none when nil) to a server's API and decodes its
+// answer into out; an error answer becomes an error naming its code.
+func callJSON(ctx context.Context, method, url string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-	if err != nil {
-		return err
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Content-Type", "application/json")
 	if k := os.Getenv("SHOULDERS_API_KEY"); k != "" {
 		req.Header.Set("Authorization", "Bearer "+k)
 	}

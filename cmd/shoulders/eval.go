@@ -253,7 +253,7 @@ func (a *app) loadEvalPool(ctx context.Context, f *evalFlags, ds *eval.Dataset) 
 			return err
 		}
 	}
-	if err := a.store.Drop(evalPool); err != nil && !errors.Is(err, index.ErrNoCollection) {
+	if err := a.store.Drop(evalPool, nil); err != nil && !errors.Is(err, index.ErrNoCollection) {
 		return err
 	}
 	return reader.WritePool(ctx, a.store, evalPool, demos)

@@ -35,8 +35,15 @@ type Server struct {
 	url  string
 	grpc string
 	cmd  *exec.Cmd
-	done chan error
+	exit *exit
 	log  *os.File
+}
+
+// An exit is how a process ended: done is closed once it has, and err
+// then holds what Wait returned.
+type exit struct {
+	done chan struct{}
+	err  error
 }
 
 // freePorts asks the kernel for n distinct free loopback ports.
@@ -125,8 +132,8 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	}
 	_ = os.WriteFile(filepath.Join(o.DataDir, pidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
 	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), grpc: "127.0.0.1:" + strconv.Itoa(ports[1]),
-		cmd: cmd, done: make(chan error, 1), log: logf}
-	go func() { s.done <- cmd.Wait() }()
+		cmd: cmd, exit: &exit{done: make(chan struct{})}, log: logf}
+	go func(e *exit) { e.err = cmd.Wait(); close(e.done) }(s.exit)
 	if err := s.waitReady(ctx); err != nil {
 		s.Kill()
 		return nil, fmt.Errorf("weaviate did not become ready (log: %s): %w", o.LogPath, err)
@@ -148,9 +155,8 @@ func (s *Server) waitReady(ctx context.Context) error {
 	cl := http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("weaviate exited: %v", err)
+		case <-s.exit.done:
+			return fmt.Errorf("weaviate exited: %v", s.exit.err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
@@ -167,12 +173,12 @@ func (s *Server) waitReady(ctx context.Context) error {
 }
 
 // Stop asks the server to shut down and waits up to 20 seconds before
-// killing it.
+// killing it. Stopping a stopped server does nothing.
 func (s *Server) Stop() error {
 	defer s.log.Close()
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-s.done:
+	case <-s.exit.done:
 		return nil
 	case <-time.After(20 * time.Second):
 		return s.Kill()
@@ -183,7 +189,7 @@ func (s *Server) Stop() error {
 func (s *Server) Kill() error {
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	select {
-	case <-s.done:
+	case <-s.exit.done:
 	case <-time.After(10 * time.Second):
 		return errors.New("weaviate did not exit after SIGKILL")
 	}

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/go-openapi/strfmt"
 	"github.com/google/uuid"
@@ -82,15 +81,21 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// ClassName maps a collection name to its Weaviate class.
+// ClassName maps a collection name (a-z, 0-9, '-' and '_', as
+// corpus.ValidateCollection allows) to its Weaviate class, one to one:
+// '_' becomes "_u" and '-' becomes "_h". Weaviate compares class names
+// without regard to case, so case cannot tell the two apart.
 func ClassName(collection string) string {
 	var b strings.Builder
 	b.WriteString("Shoulders_")
 	for _, r := range collection {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		switch r {
+		case '_':
+			b.WriteString("_u")
+		case '-':
+			b.WriteString("_h")
+		default:
 			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
 		}
 	}
 	return b.String()
@@ -107,7 +112,12 @@ func ObjectID(passageID string) strfmt.UUID {
 // EnsureClass creates the collection's class if it is missing: passage
 // fields, no vectorizer (vectors come from Shoulders), cosine distance.
 func (s *Store) EnsureClass(ctx context.Context, collection string) error {
-	class := ClassName(collection)
+	return s.ensureClass(ctx, ClassName(collection), s.Keywords)
+}
+
+// ensureClass creates class, with Weaviate's keyword index when kw is set,
+// unless it exists.
+func (s *Store) ensureClass(ctx context.Context, class string, kw bool) error {
 	exists, err := s.c.Schema().ClassExistenceChecker().WithClassName(class).Do(ctx)
 	if err != nil {
 		return describe(err)
@@ -115,7 +125,7 @@ func (s *Store) EnsureClass(ctx context.Context, collection string) error {
 	if exists {
 		return nil
 	}
-	f, kw := false, s.Keywords
+	f := false
 	// Title and text are stored for reconciliation and display; they are
 	// indexed only for Weaviate's own keyword search.
 	text := func(name string) *models.Property {
@@ -191,6 +201,12 @@ func (s *Store) upsertBatch(ctx context.Context, class string, ps []corpus.Passa
 			Properties: map[string]any{"passage_id": p.ID, "doc_id": p.DocID, "title": p.Title, "text": p.Text, "ordinal": p.Ordinal},
 		}
 	}
+	return s.writeObjects(ctx, objs)
+}
+
+// writeObjects writes objects in one batch. Each either lands or is
+// reported: a partial failure returns an error naming what failed.
+func (s *Store) writeObjects(ctx context.Context, objs []*models.Object) error {
 	res, err := s.c.Batch().ObjectsBatcher().WithObjects(objs...).Do(ctx)
 	if err != nil {
 		return describe(err)
@@ -323,6 +339,11 @@ func (s *Store) Hybrid(ctx context.Context, collection, q string, vec []float32,
 func (s *Store) IDs(ctx context.Context, collection string) (map[string]struct{}, error) {
 	out := map[string]struct{}{}
 	class := ClassName(collection)
+	// Weaviate answers a query of a missing class with an error, and one
+	// of any class, when it has none, with another.
+	if ok, err := s.c.Schema().ClassExistenceChecker().WithClassName(class).Do(ctx); err != nil || !ok {
+		return out, describe(err)
+	}
 	after := ""
 	for {
 		gb := s.c.GraphQL().Get().WithClassName(class).WithLimit(5000).WithFields(
@@ -393,12 +414,7 @@ func (s *Store) needKeywords(ctx context.Context, collection string) error {
 	if err != nil {
 		return describe(err)
 	}
-	has := false
-	for _, p := range cls.Properties {
-		if p.Name == "text" && (p.IndexSearchable == nil || *p.IndexSearchable) {
-			has = true
-		}
-	}
+	has := hasKeywords(cls)
 	s.kw.Store(class, has)
 	if !has {
 		return ErrNoKeywords

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shoulders-qa/shoulders/internal/testenv"
+)
+
+// The CLI lists and deletes collections through a running server, and
+// without one from the data folder; a deleted collection's vectors go
+// with it.
+func TestCollectionsCommand(t *testing.T) {
+	bin := shouldersBin(t)
+	data, addr := t.TempDir(), freeAddr(t)
+	env := []string{"SHOULDERS_WEAVIATE=auto", "SHOULDERS_WEAVIATE_BIN=" + testenv.WeaviateBin(t), "SHOULDERS_RERANKER=none"}
+	srv, logPath := serveDocs(t, bin, data, addr, env...)
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+	}()
+	body := `{"collection": "team-a", "documents": [{"id": "offsite.md", "title": "Offsite", "text": "The quarterly offsite happens in Lisbon every May."},
+		{"id": "menu.md", "title": "Menu", "text": "Lunch is served at noon in the atrium, with soup and bread."}]}`
+	resp, err := http.Post("http://"+addr+"/v1/documents", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ingest: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	waitReady(t, addr, logPath, time.Minute)
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+
+	out, err := run("collections", "--addr", addr)
+	if err != nil || !strings.Contains(out, "default") || !regexp.MustCompile(`(?m)^team-a\s+2\s+2\s`).MatchString(out) {
+		t.Fatalf("collections: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "team-a", "--addr", addr); err != nil || out != "deleted team-a: 2 documents, 2 passages\n" {
+		t.Fatalf("delete: %v\n%s", err, out)
+	}
+	var ready struct {
+		Checks struct {
+			Vectors struct{ Collections map[string]any }
+		}
+	}
+	getJSON(t, "http://"+addr+"/readyz", &ready)
+	if _, ok := ready.Checks.Vectors.Collections["team-a"]; ok || len(ready.Checks.Vectors.Collections) == 0 {
+		t.Fatalf("vector state after the delete: %+v", ready.Checks.Vectors.Collections)
+	}
+	if out, err := run("collections", "delete", "team-a", "--addr", addr); err == nil || !strings.Contains(out, "collection_not_found") {
+		t.Fatalf("second delete: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "Bad!", "--addr", addr); err == nil || !strings.Contains(out, "invalid_collection") {
+		t.Fatalf("bad name: %v\n%s", err, out)
+	}
+	// The collection that is left still answers by vectors.
+	if got := denseIDs(t, addr); len(got) == 0 {
+		t.Fatal("no dense results after deleting another collection")
+	}
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	_ = srv.Wait()
+
+	// Without a server, the data folder is read and changed here.
+	other := freeAddr(t)
+	if out, err := run("collections", "--addr", other, "--data-dir", data); err != nil || strings.Contains(out, "team-a") || !strings.Contains(out, "default") {
+		t.Fatalf("collections without a server: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "default", "--addr", other, "--data-dir", data); err != nil || !regexp.MustCompile(`deleted default: [1-9][0-9]* documents`).MatchString(out) {
+		t.Fatalf("delete without a server: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "default", "--addr", other, "--data-dir", data); err == nil || !strings.Contains(out, "no such collection") {
+		t.Fatalf("second delete without a server: %v\n%s", err, out)
+	}
+}
