@@ -308,6 +308,13 @@ func (c *Collection) CheckEmbedder(e Embedder) error {
 	return fmt.Errorf("collection %q holds vectors of embedder %s, but %s is configured: set the same embedder, or delete and re-ingest the collection", c.Name, got, want)
 }
 
+// RecordEmbedder records e as the embedder of the collection's vectors, in
+// place of any other: for an embedder learned again from the collection,
+// once the vectors of the old one are gone.
+func (c *Collection) RecordEmbedder(e Embedder) error {
+	return c.SetMeta("embedder", fmt.Sprintf("%s/%d", e.Name(), e.Dim()))
+}
+
 // DocFreqs returns how many passages contain each term (in the searched
 // title+text field) and the number of passages: the statistics of IDF.
 func (c *Collection) DocFreqs(ctx context.Context, terms []string) (map[string]uint64, uint64, error) {

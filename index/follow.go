@@ -107,6 +107,11 @@ func (f *Follower) run(ctx context.Context) error {
 				return err
 			}
 		}
+		if f.s.outgrown(ctx, f.c) {
+			// The ingest has outgrown the collection's embedder: Finish
+			// learns it again and computes every vector once.
+			return nil
+		}
 		if err := f.push(ctx, emb); err != nil {
 			return err
 		}
@@ -155,11 +160,15 @@ func (f *Follower) push(ctx context.Context, emb Embedder) error {
 		if err != nil {
 			return err
 		}
+		// Under the vector lock, as every vector write: see
+		// refitIfOutgrown.
+		f.s.vmu.RLock()
 		vecs, err := emb.Embed(ctx, texts(ps))
-		if err != nil {
-			return err
+		if err == nil {
+			err = f.s.Vectors.Upsert(ctx, f.c.Name, ps, vecs)
 		}
-		if err := f.s.Vectors.Upsert(ctx, f.c.Name, ps, vecs); err != nil {
+		f.s.vmu.RUnlock()
+		if err != nil {
 			return err
 		}
 		f.pushed += len(ps)

@@ -399,3 +399,56 @@ func TestDropDeletesBothCopies(t *testing.T) {
 		t.Fatalf("after a refused drop: %d passages, %v", len(ids), err)
 	}
 }
+
+// A collection that starts with one short document and grows: it is in
+// step without vectors until a second passage lets an embedder be learned,
+// and once it holds twice the passages that embedder was learned from, the
+// embedder is learned again and every vector computed anew.
+func TestEmbedderLearnedAgainAsTheCollectionGrows(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("grow", true)
+	r.ingest(t, c, []corpus.Document{{ID: "first", Title: "First", Text: "A short note on violins."}})
+	if rep, err := r.synced.Reconcile(ctx, c, nil); err != nil || rep.Added != 0 {
+		t.Fatalf("one passage: %+v %v", rep, err)
+	}
+	if st := r.synced.Status()["grow"]; !st.InSync || st.Note == "" {
+		t.Fatalf("state of a one-passage collection: %+v", st)
+	}
+
+	r.ingest(t, c, docs("doc", 10))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := r.same(t, c)
+	emb, err := r.lsa.Embedder(ctx, c, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Writes that outgrow the embedder leave the vectors to reconciliation.
+	r.ingest(t, c, docs("more", 2*first/3))
+	if st := r.synced.Status()["grow"]; st.InSync {
+		t.Fatalf("after outgrowing the embedder: %+v", st)
+	}
+	rep, err := r.synced.Reconcile(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := r.same(t, c)
+	if n < 2*first || rep.Added != n {
+		t.Fatalf("%d passages, had %d; reconciliation added %d, want all", n, first, rep.Added)
+	}
+	again, err := r.lsa.Embedder(ctx, c, false)
+	if err != nil || again == emb {
+		t.Fatalf("the embedder was not learned again: %v", err)
+	}
+	if stale, err := r.lsa.Stale(ctx, c); err != nil || stale {
+		t.Fatalf("stale after the refit: %v %v", stale, err)
+	}
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	got, err := dense.Retrieve(ctx, retriever.Query{Collection: "grow", Text: "lava eruption", K: 3})
+	if err != nil || len(got) == 0 || !strings.Contains(got[0].Passage.Text, "lava") {
+		t.Fatalf("dense after the refit: %v %+v", err, got)
+	}
+}

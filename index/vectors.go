@@ -24,6 +24,12 @@ type Embedder interface {
 // embedder is not ready yet (the built-in one before it is fitted).
 var ErrNoEmbedder = errors.New("no embedder for this collection yet")
 
+// ErrTooFewPassages is returned by an EmbedderSource that cannot learn an
+// embedder from a collection this small (one passage, say). Such a
+// collection has no vectors, and reconciliation counts that as in step:
+// the next passages will let it learn one.
+var ErrTooFewPassages = fmt.Errorf("%w: too few passages to learn it from", ErrNoEmbedder)
+
 // An EmbedderSource gives each collection its embedder. With fit set it
 // may learn one from the collection's passages.
 type EmbedderSource interface {
@@ -50,6 +56,7 @@ type SyncState struct {
 	Pending        int       `json:"pending"` // passages written to Bleve but not yet to the vector store
 	LastError      string    `json:"last_error,omitempty"`
 	LastReconciled time.Time `json:"last_reconciled,omitempty"`
+	Note           string    `json:"note,omitempty"` // why an in-step collection has no vectors
 }
 
 // Synced keeps a vector store in step with the Bleve collections. Bleve is
@@ -64,6 +71,9 @@ type Synced struct {
 	Embedders EmbedderSource
 	Log       *slog.Logger
 
+	// vmu is held to write vectors, and exclusively to learn an embedder
+	// again (see refitIfOutgrown).
+	vmu   sync.RWMutex
 	mu    sync.Mutex
 	state map[string]*SyncState
 	moved map[string]bool // collections whose earlier vectors were looked for
@@ -161,6 +171,10 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 	for _, e := range entries {
 		ps = append(ps, e.Passages...)
 	}
+	if w.s.outgrown(ctx, w.c) {
+		w.s.markDirty(w.c.Name, len(ps)+len(removed), errOutgrown)
+		return nil
+	}
 	if err := w.s.vectorWrite(ctx, w.c, ps, removed); err != nil {
 		w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
 	}
@@ -168,6 +182,8 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 }
 
 func (s *Synced) vectorWrite(ctx context.Context, c *Collection, ps []corpus.Passage, removed []string) error {
+	s.vmu.RLock()
+	defer s.vmu.RUnlock()
 	if s.dirty(c.Name) {
 		return fmt.Errorf("%w: reconciliation pending", ErrNoEmbedder)
 	}
@@ -254,10 +270,15 @@ func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(don
 	}
 	s.mu.Lock()
 	st := s.st(c.Name)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrTooFewPassages):
+		// No vectors to hold until the embedder can be learned.
+		*st = SyncState{InSync: true, LastReconciled: time.Now().UTC(), Note: err.Error()}
+		err = nil
+	case err != nil:
 		st.InSync = false
 		st.LastError = err.Error()
-	} else {
+	default:
 		*st = SyncState{InSync: true, LastReconciled: time.Now().UTC()}
 	}
 	s.mu.Unlock()
@@ -268,6 +289,11 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	if err := s.moveLegacy(ctx, c.Name); err != nil {
 		return err
 	}
+	if err := s.refitIfOutgrown(ctx, c); err != nil {
+		return err
+	}
+	s.vmu.RLock()
+	defer s.vmu.RUnlock()
 	emb, err := s.Embedders.Embedder(ctx, c, true)
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/shoulders-qa/shoulders/index"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -38,6 +39,14 @@ type Options struct {
 	MinDF      int    // terms in fewer passages are dropped (default 2)
 	Sample     int    // passages used for fitting (default 20,000)
 	Seed       uint64 // fitting is deterministic for a seed
+}
+
+// sample is how many passages a fit reads at most.
+func (o Options) sample() int {
+	if o.Sample <= 0 {
+		return 20_000
+	}
+	return o.Sample
 }
 
 // Model is a fitted LSA projection.
@@ -185,9 +194,7 @@ func Fit(texts []string, analyze func(string) []string, o Options) (*Model, erro
 	if o.MinDF <= 0 {
 		o.MinDF = 2
 	}
-	if o.Sample <= 0 {
-		o.Sample = 20_000
-	}
+	o.Sample = o.sample()
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x5851f42d4c957f2d))
 	if len(texts) > o.Sample {
 		idx := rng.Perm(len(texts))[:o.Sample]
@@ -200,7 +207,7 @@ func Fit(texts []string, analyze func(string) []string, o Options) (*Model, erro
 	}
 	n := len(texts)
 	if n < 2 {
-		return nil, fmt.Errorf("lsa: need at least 2 passages to fit, have %d", n)
+		return nil, fmt.Errorf("%w: need at least 2 passages to fit, have %d", index.ErrTooFewPassages, n)
 	}
 	docs := make([][]string, n)
 	df := map[string]int{}
@@ -244,9 +251,13 @@ func Fit(texts []string, analyze func(string) []string, o Options) (*Model, erro
 	}
 	k := min(o.Dim, n-1, len(terms)-1)
 	if k < 1 {
-		return nil, fmt.Errorf("lsa: corpus too small to fit (%d passages, %d terms)", n, len(terms))
+		return nil, fmt.Errorf("%w: corpus too small to fit (%d passages, %d terms)", index.ErrTooFewPassages, n, len(terms))
 	}
 	m.Proj = truncatedSVD(rows, len(terms), k, rng)
+	if len(m.Proj) == 0 {
+		// Every term is in every passage: nothing tells them apart.
+		return nil, fmt.Errorf("%w: no term tells the %d passages apart", index.ErrTooFewPassages, n)
+	}
 	return m, nil
 }
 
@@ -300,6 +311,9 @@ func truncatedSVD(rows []sparse, v, k int, rng *rand.Rand) [][]float32 {
 			uk.Set(j, kept, vecs.At(j, c)/sigma)
 		}
 		kept++
+	}
+	if kept == 0 {
+		return nil
 	}
 	var vk mat.Dense
 	vk.Mul(bt, uk.Slice(0, l, 0, kept))

@@ -2,9 +2,12 @@ package lsa
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/shoulders-qa/shoulders/index"
 )
 
 func words(s string) []string { return strings.Fields(strings.ToLower(s)) }
@@ -82,8 +85,10 @@ func TestFitIsDeterministicAndOrthonormal(t *testing.T) {
 }
 
 func TestTinyCorpus(t *testing.T) {
-	if _, err := Fit([]string{"one"}, words, Options{}); err == nil {
-		t.Fatal("one passage cannot be fitted")
+	for _, texts := range [][]string{{"one passage of words"}, {"the same words", "the same words"}} {
+		if _, err := Fit(texts, words, Options{}); !errors.Is(err, index.ErrTooFewPassages) {
+			t.Fatalf("%q: %v", texts, err)
+		}
 	}
 	m, err := Fit([]string{"alpha beta", "beta gamma", "gamma delta"}, words, Options{})
 	if err != nil || m.Dim() < 1 || m.Dim() > 2 {

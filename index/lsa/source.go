@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,9 +92,72 @@ func (s *Source) get(c *index.Collection, fit func() (*Model, error)) (index.Emb
 		e.mod = fi.ModTime()
 	}
 	if err := c.CheckEmbedder(e); err != nil {
+		if rec, _ := c.Meta("embedder"); strings.HasPrefix(rec, Name+"/") {
+			return nil, fmt.Errorf("%w: %v", errRecorded, err)
+		}
 		return nil, err
 	}
 	s.models[key] = e
+	return e, nil
+}
+
+// errRecorded is a model of this source whose dimension is not the one
+// recorded with the collection: a refit stopped between saving the model
+// and recording it.
+var errRecorded = errors.New("lsa: the model differs from the one recorded")
+
+// Stale implements index.Refitter. A model fitted on fewer passages than
+// the fitting sample holds is learned again once the collection holds
+// twice the passages it was fitted on, so that a collection started with
+// a few documents does not keep a model of their words alone; growth by
+// doubling keeps the total work of refitting within twice that of one
+// fit. A model whose dimension differs from the recorded one was saved
+// by a refit that stopped before recording it, and is learned again too.
+func (s *Source) Stale(ctx context.Context, c *index.Collection) (bool, error) {
+	e, err := s.get(c, nil)
+	switch {
+	case errors.Is(err, index.ErrNoEmbedder):
+		return false, nil
+	case errors.Is(err, errRecorded):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	n, err := c.PassageCount()
+	if err != nil {
+		return false, err
+	}
+	docs := e.(*embedder).m.Docs
+	return docs < s.Options.sample() && n >= 2*uint64(docs), nil
+}
+
+// Refit implements index.Refitter: it fits c's model again on its
+// passages, saves it in place of the old one and records it.
+func (s *Source) Refit(ctx context.Context, c *index.Collection) (index.Embedder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Analyze == nil {
+		s.Analyze = index.Terms
+	}
+	m, err := s.fit(ctx, c, nil)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(c.Dir(), "lsa.model")
+	if err := m.Save(path); err != nil {
+		return nil, err
+	}
+	e := &embedder{m: m}
+	if fi, err := os.Stat(path); err == nil {
+		e.mod = fi.ModTime()
+	}
+	if err := c.RecordEmbedder(e); err != nil {
+		return nil, err
+	}
+	if s.models == nil {
+		s.models = map[string]*embedder{}
+	}
+	s.models[path] = e
 	return e, nil
 }
 
