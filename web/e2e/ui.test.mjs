@@ -247,6 +247,32 @@ test('an uploaded Markdown file can be asked about, then deleted', async () => {
   assert.doesNotMatch(await pg.textContent('body'), /Lisbon/);
 });
 
+test('a whole collection can be deleted from the documents view', async () => {
+  const pg = await page(evidenceOnly);
+  const docs = [1, 2, 3].map((i) => ({ id: `note-${i}.md`, title: `Note ${i}`, text: `Scratch note ${i} about the spring planning meeting.` }));
+  const made = await pg.evaluate((d) => fetch('/v1/documents', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ collection: 'scratch', documents: d }) }).then((r) => r.status), docs);
+  assert.equal(made, 201);
+  const listed = () => pg.evaluate(() => fetch('/v1/collections').then((r) => r.json()).then((j) => j.collections));
+  assert.ok((await listed()).includes('scratch'));
+  await pg.click('#settings summary');
+  await pg.fill('#s-collection', 'scratch');
+  await pg.dispatchEvent('#s-collection', 'change');
+  await pg.click('#tab-docs');
+  await pg.waitForSelector('#docs-table tbody tr');
+  assert.equal(await pg.textContent('#docs-count'), '(3)');
+  await pg.screenshot({ path: join(shots, 'collection.png') });
+  await pg.click('#drop-collection');
+  await pg.waitForSelector('#upload-results li');
+  assert.match(await pg.textContent('#upload-results'), /Deleted the collection "scratch": 3 documents, 3 passages/);
+  await pg.waitForSelector('#docs-empty:not([hidden])');
+  assert.equal(await pg.locator('#docs-table tbody tr').count(), 0);
+  assert.ok(await pg.locator('#drop-collection').isHidden());
+  assert.ok(!(await listed()).includes('scratch'));
+  assert.ok((await listed()).includes('default'), 'another collection went too');
+  assert.deepEqual(pg.errors, []);
+});
+
 test('a PDF printed by the browser can be uploaded and asked about', async () => {
   // The PDF is made here, by Chromium's own printing, as a user's would be.
   const printer = await browser.newPage();

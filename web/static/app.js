@@ -70,8 +70,7 @@ async function init() {
     sel.value = cfg.default_retrieval;
     $('s-rerank').disabled = !cfg.reranker;
     if (!cfg.reranker) $('s-rerank').checked = false;
-    const cols = await getJSON('/v1/collections');
-    for (const c of cols.collections) $('collections').append(el('option', { value: c }));
+    await loadCollections();
     for (const p of cfg.demo_pools || []) $('s-pool').append(el('option', { value: p }, p));
     // Recursion and worked examples are ways of using the LM: without one
     // there is nothing to sample or to show examples to.
@@ -327,14 +326,24 @@ function askWithin(docs, meta) {
   $('question').focus();
 }
 
+// loadCollections offers the collections the server has under Settings.
+async function loadCollections() {
+  const cols = await getJSON('/v1/collections');
+  $('collections').replaceChildren(...cols.collections.map((c) => el('option', { value: c })));
+}
+
 // ---- documents ----
 async function loadDocs() {
   const col = settings().collection;
   $('docs-collection').textContent = col;
+  $('docs-count').textContent = '';
+  $('drop-collection').hidden = true;
   const body = $('docs-table').querySelector('tbody');
   body.replaceChildren();
   try {
     const r = await getJSON('/v1/documents?limit=200&collection=' + encodeURIComponent(col));
+    $('docs-count').textContent = r.total > r.documents.length ? `(the first ${r.documents.length} of ${r.total})` : `(${r.total})`;
+    $('drop-collection').hidden = false;
     for (const d of r.documents) {
       body.append(el('tr', {},
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => openDoc(d.id) }, d.title || d.id)),
@@ -365,6 +374,20 @@ async function removeDoc(d) {
   await del(docPath(d.id, settings().collection));
   loadDocs();
 }
+$('drop-collection').addEventListener('click', async () => {
+  const col = settings().collection;
+  if (!confirm(`Delete the collection "${col}" with all its documents? This cannot be undone.`)) return;
+  const out = $('upload-results');
+  try {
+    const r = await del('/v1/collections/' + encodeURIComponent(col));
+    out.replaceChildren(el('li', {}, `Deleted the collection "${col}": ${r.documents} documents, ${r.passages} passages.`));
+    setWithin([]);
+    await loadCollections();
+  } catch (e) {
+    out.replaceChildren(el('li', { class: 'err' }, e.message));
+  }
+  loadDocs();
+});
 // tags reads "key=value, key=value" into metadata, or says what is wrong.
 function tags() {
   const out = {};
