@@ -49,6 +49,10 @@ func (s *Synced) refitIfOutgrown(ctx context.Context, c *Collection) error {
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	st := s.st(c.Name)
+	st.InSync, st.Pending = false, int(n) // searches know the vectors are behind (Behind)
+	s.mu.Unlock()
 	// The vectors go first: a stop before the new embedder is saved
 	// leaves the old one, still stale, and the next pass starts again.
 	if err := s.Vectors.DropClass(ctx, c.Name); err != nil {
@@ -61,4 +65,22 @@ func (s *Synced) refitIfOutgrown(ctx context.Context, c *Collection) error {
 	s.log().Info("learned the collection's embedder again from its passages; its vectors are computed anew",
 		"collection", c.Name, "passages", n, "dim", e.Dim())
 	return nil
+}
+
+// Behind tells whether most of a collection's vectors are missing, while
+// reconciliation computes them (after a refit, or in a restored data
+// folder): a vector search would see only part of the collection.
+func (s *Synced) Behind(c *Collection) bool {
+	s.mu.Lock()
+	st, ok := s.state[c.Name]
+	pending := 0
+	if ok && !st.InSync {
+		pending = st.Pending
+	}
+	s.mu.Unlock()
+	if pending == 0 {
+		return false
+	}
+	n, err := c.PassageCount()
+	return err == nil && uint64(pending)*2 > n
 }

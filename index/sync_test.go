@@ -431,6 +431,12 @@ func TestEmbedderLearnedAgainAsTheCollectionGrows(t *testing.T) {
 	if st := r.synced.Status()["grow"]; st.InSync {
 		t.Fatalf("after outgrowing the embedder: %+v", st)
 	}
+	// Most vectors are missing: a vector search says so rather than
+	// answer from a part of the collection.
+	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa, Behind: r.synced.Behind}
+	if _, err := dense.Retrieve(ctx, retriever.Query{Collection: "grow", Text: "lava eruption", K: 3}); !errors.Is(err, retriever.ErrVectorsBehind) {
+		t.Fatalf("dense while the vectors are behind: %v", err)
+	}
 	rep, err := r.synced.Reconcile(ctx, c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -446,7 +452,6 @@ func TestEmbedderLearnedAgainAsTheCollectionGrows(t *testing.T) {
 	if stale, err := r.lsa.Stale(ctx, c); err != nil || stale {
 		t.Fatalf("stale after the refit: %v %v", stale, err)
 	}
-	dense := retriever.Dense{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
 	got, err := dense.Retrieve(ctx, retriever.Query{Collection: "grow", Text: "lava eruption", K: 3})
 	if err != nil || len(got) == 0 || !strings.Contains(got[0].Passage.Text, "lava") {
 		t.Fatalf("dense after the refit: %v %+v", err, got)

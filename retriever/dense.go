@@ -25,7 +25,15 @@ type Dense struct {
 	Store     Collections
 	Vectors   VectorSearcher
 	Embedders index.EmbedderSource
+	// Behind, when set, tells a collection whose vectors are mostly still
+	// being computed; its searches fail with ErrVectorsBehind, which
+	// hybrid retrieval answers from BM25 and reports as degraded.
+	Behind func(*index.Collection) bool
 }
+
+// ErrVectorsBehind is returned by Dense for a collection whose vectors are
+// mostly still being computed.
+var ErrVectorsBehind = errors.New("the collection's vectors are being computed; a vector search would see only part of it")
 
 // Name implements Retriever.
 func (Dense) Name() string { return "dense" }
@@ -47,6 +55,9 @@ func (r Dense) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	c, err := r.Store.Collection(q.Collection, false)
 	if err != nil {
 		return nil, err
+	}
+	if r.Behind != nil && r.Behind(c) {
+		return nil, fmt.Errorf("dense retrieval of %q: %w", c.Name, ErrVectorsBehind)
 	}
 	vec, err := r.queryVector(ctx, c, q.Text)
 	if err != nil {
@@ -121,6 +132,9 @@ func (r WeaviateHybrid) Retrieve(ctx context.Context, q Query) ([]Candidate, err
 	c, err := r.Store.Collection(q.Collection, false)
 	if err != nil {
 		return nil, err
+	}
+	if r.Behind != nil && r.Behind(c) {
+		return nil, fmt.Errorf("dense retrieval of %q: %w", c.Name, ErrVectorsBehind)
 	}
 	vec, err := r.queryVector(ctx, c, q.Text)
 	if err != nil {

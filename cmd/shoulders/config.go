@@ -303,7 +303,7 @@ func (a *app) openVectors(dir string) error {
 	a.vectors = vs
 	a.synced = &index.Synced{Store: a.store, Vectors: vs, Embedders: emb, Log: log}
 	bm25 := a.reader.Retrievers["bm25"]
-	dense := retriever.Dense{Store: a.store, Vectors: vs, Embedders: emb}
+	dense := retriever.Dense{Store: a.store, Vectors: vs, Embedders: emb, Behind: a.synced.Behind}
 	r := a.reader.Retrievers
 	r["dense"] = dense
 	r["hybrid"] = retriever.Hybrid{Keyword: bm25, Dense: dense, Method: c.Fusion, Alpha: c.FusionAlpha, DenseTimeout: c.DenseTimeout}
