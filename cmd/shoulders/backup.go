@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,10 +58,8 @@ folder (docs/operations.md).`,
 					return err
 				}
 				defer store.Close()
-				if info, err = cfg.backup(store); errors.Is(err, index.ErrLocked) {
-					return fmt.Errorf("%w: the server using %s does not answer at %s; give its address with --server", err, cfg.DataDir, cfg.Addr)
-				} else if err != nil {
-					return err
+				if info, err = cfg.backup(store); err != nil {
+					return lockedHint(err, cfg)
 				}
 			}
 			fmt.Printf("wrote %s: %d collections, %d files, %.1f MB\n", info.Path, len(info.Collections), len(info.Files), float64(info.Bytes)/1e6)
