@@ -56,7 +56,7 @@ func TestMoveLegacy(t *testing.T) {
 	}
 	vecs := [][]float32{vec(1, 0, 0), vec(0.9, 0.1, 0), vec(0, 0, 1)}
 	// A collection written by an earlier release, with Weaviate's keyword
-	// index, while the store now makes classes without it.
+	// index.
 	old := legacyClassName("team-a")
 	if err := st.ensureClass(ctx, old, true); err != nil {
 		t.Fatal(err)
@@ -66,6 +66,11 @@ func TestMoveLegacy(t *testing.T) {
 	}
 	// One passage was written again since, into the new class: its new
 	// vector stays.
+	st.Keywords = true
+	if err := st.EnsureClass(ctx, "team-a"); err != nil {
+		t.Fatal(err)
+	}
+	st.Keywords = false
 	if err := st.Upsert(ctx, "team-a", ps[2:], [][]float32{vec(0, 1, 0)}); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +123,14 @@ func TestMoveLegacy(t *testing.T) {
 	if err := st.DropClass(ctx, "team-a"); err != nil {
 		t.Fatal("dropping a missing class:", err)
 	}
+	// A write that comes after the class is gone fails: Weaviate does not
+	// make a class of its own for it.
+	if err := st.Upsert(ctx, "team-a", ps[:1], vecs[:1]); err == nil {
+		t.Fatal("a write created the deleted class again")
+	}
+	if ok, _ := st.c.Schema().ClassExistenceChecker().WithClassName(ClassName("team-a")).Do(ctx); ok {
+		t.Fatal("the deleted class is back")
+	}
 }
 
 // A data folder of an earlier release, whose collection's vectors sit in
@@ -150,7 +163,7 @@ func TestUpgradeMovesVectors(t *testing.T) {
 	}
 	// What an earlier release left: the same vectors under the old name.
 	old := legacyClassName("team-a")
-	if err := st.ensureClass(ctx, old, false); err != nil {
+	if err := st.ensureClass(ctx, old, true); err != nil { // with Weaviate's keyword index
 		t.Fatal(err)
 	}
 	if n, err := st.copyClass(ctx, ClassName("team-a"), old, nil); err != nil || n != 20 {
@@ -167,5 +180,10 @@ func TestUpgradeMovesVectors(t *testing.T) {
 	}
 	if ids, err := st.IDs(ctx, "team-a"); err != nil || len(ids) != 20 {
 		t.Fatalf("vectors after the upgrade: %d %v", len(ids), err)
+	}
+	// The class keeps the keyword index the old one had, though this
+	// store makes new classes without it.
+	if bm, err := st.BM25(ctx, "team-a", "violins", 3); err != nil || len(bm) == 0 {
+		t.Fatalf("keyword search after the upgrade: %v %d", err, len(bm))
 	}
 }

@@ -118,6 +118,10 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		"CLUSTER_DATA_BIND_PORT="+strconv.Itoa(ports[3]),
 		"RAFT_PORT="+strconv.Itoa(ports[4]),
 		"RAFT_INTERNAL_RPC_PORT="+strconv.Itoa(ports[5]),
+		// Shoulders makes every class itself, with its own settings: a
+		// write to a class that is gone (a deleted collection) must fail,
+		// not have Weaviate make one of its own.
+		"AUTOSCHEMA_ENABLED=false",
 		"DISABLE_TELEMETRY=true",
 		"QUERY_DEFAULTS_LIMIT=100",
 		"LOG_LEVEL=warning",
