@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -32,7 +33,8 @@ type Collection struct {
 	idx  bleve.Index
 	opts Options
 
-	wmu sync.Mutex // serializes writes: upserts read the previous records
+	wmu     sync.Mutex  // serializes writes: upserts read the previous records
+	dropped atomic.Bool // set by Store.Drop before it closes the index
 }
 
 // A DocRecord describes a stored document. It is written in the same

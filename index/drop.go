@@ -44,6 +44,7 @@ func (s *Store) Drop(name string, before func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c != nil {
+		c.dropped.Store(true)
 		if err := c.close(); err != nil {
 			return fmt.Errorf("delete collection %q: %w", name, err)
 		}
@@ -91,6 +92,10 @@ func removeDeleted(dir string) error {
 // the process stop between the two, the collection is still whole in
 // Bleve, the record, and reconciliation embeds it again.
 func (s *Synced) Drop(ctx context.Context, name string) error {
+	// No vector write runs meanwhile, and those that wait see the
+	// collection dropped: none can make its class again.
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
 	err := s.Store.Drop(name, func() error {
 		if err := s.Vectors.DropClass(ctx, name); err != nil {
 			return fmt.Errorf("%w: %v; nothing was deleted", ErrVectorsUnavailable, err)

@@ -184,6 +184,9 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 func (s *Synced) vectorWrite(ctx context.Context, c *Collection, ps []corpus.Passage, removed []string) error {
 	s.vmu.RLock()
 	defer s.vmu.RUnlock()
+	if c.dropped.Load() {
+		return nil // its vectors went with it
+	}
 	if s.dirty(c.Name) {
 		return fmt.Errorf("%w: reconciliation pending", ErrNoEmbedder)
 	}
