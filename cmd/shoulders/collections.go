@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/shoulders-qa/shoulders/api"
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
 	"github.com/spf13/cobra"
 )
@@ -41,6 +42,9 @@ next starts.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
+			if err := corpus.ValidateCollection(name); err != nil {
+				return err
+			}
 			var res struct {
 				Deleted             string
 				Documents, Passages uint64

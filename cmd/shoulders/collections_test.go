@@ -62,7 +62,7 @@ func TestCollectionsCommand(t *testing.T) {
 	if out, err := run("collections", "delete", "team-a", "--addr", addr); err == nil || !strings.Contains(out, "collection_not_found") {
 		t.Fatalf("second delete: %v\n%s", err, out)
 	}
-	if out, err := run("collections", "delete", "Bad!", "--addr", addr); err == nil || !strings.Contains(out, "invalid_collection") {
+	if out, err := run("collections", "delete", "Bad!", "--addr", addr); err == nil || !strings.Contains(out, "invalid collection name") {
 		t.Fatalf("bad name: %v\n%s", err, out)
 	}
 	// The collection that is left still answers by vectors.
@@ -82,5 +82,11 @@ func TestCollectionsCommand(t *testing.T) {
 	}
 	if out, err := run("collections", "delete", "default", "--addr", other, "--data-dir", data); err == nil || !strings.Contains(out, "no such collection") {
 		t.Fatalf("second delete without a server: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "..", "--addr", other, "--data-dir", data); err == nil || !strings.Contains(out, "invalid collection name") {
+		t.Fatalf("a name that is a path: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(data); err != nil {
+		t.Fatal("the data folder is gone:", err)
 	}
 }
