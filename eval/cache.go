@@ -34,8 +34,10 @@ func Fingerprint(srcs []index.Source, in *index.Ingester) string {
 
 // EnsureIndexed indexes srcs into the named collection unless it already
 // holds exactly this corpus (same fingerprint), in which case it is reused.
-// The returned figure measures the ingest; cached reports reuse.
-func EnsureIndexed(ctx context.Context, store *index.Store, name string, srcs []index.Source, in *index.Ingester, w func(*index.Collection) index.Writer) (fig IngestFigure, cached bool, err error) {
+// The returned figure measures the ingest; cached reports reuse. drop,
+// when set, deletes a collection to rebuild (with its vectors); without
+// it the store drops its own part.
+func EnsureIndexed(ctx context.Context, store *index.Store, name string, srcs []index.Source, in *index.Ingester, w func(*index.Collection) index.Writer, drop func(string) error) (fig IngestFigure, cached bool, err error) {
 	fp := Fingerprint(srcs, in)
 	if c, err := store.Collection(name, false); err == nil {
 		if got, _ := c.Meta("fingerprint"); got == fp {
@@ -43,7 +45,10 @@ func EnsureIndexed(ctx context.Context, store *index.Store, name string, srcs []
 			return IngestFigure{Corpus: name, Passages: int(n)}, true, nil
 		}
 	}
-	if err := store.Drop(name, nil); err != nil && !errors.Is(err, index.ErrNoCollection) {
+	if drop == nil {
+		drop = func(n string) error { return store.Drop(n, nil) }
+	}
+	if err := drop(name); err != nil && !errors.Is(err, index.ErrNoCollection) {
 		return fig, false, err
 	}
 	c, err := store.Collection(name, true)

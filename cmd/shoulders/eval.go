@@ -265,6 +265,23 @@ func newBar(n int, desc string, quiet bool) *progressbar.ProgressBar {
 		progressbar.OptionClearOnFinish())
 }
 
+// dropForRebuild deletes a collection whose corpus changed, its vectors
+// too when it has them: a class kept from the old corpus would hold
+// vectors of another model, possibly of another dimension. With the vector
+// server unavailable, the Bleve part goes alone and reconciliation later
+// removes the old vectors.
+func (a *app) dropForRebuild(ctx context.Context) func(string) error {
+	return func(name string) error {
+		if a.synced != nil {
+			err := a.synced.Drop(ctx, name)
+			if !errors.Is(err, index.ErrVectorsUnavailable) {
+				return err
+			}
+		}
+		return a.store.Drop(name, nil)
+	}
+}
+
 // index makes sure the collection holds the corpus, with a progress bar.
 func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet bool) (eval.IngestFigure, bool, error) {
 	in := *a.ingester
@@ -282,7 +299,7 @@ func (a *app) index(ctx context.Context, col string, srcs []index.Source, quiet 
 		}
 		fol = a.synced.Follow(ctx, c, fitOnFirst)
 		return fol.Writer()
-	})
+	}, a.dropForRebuild(ctx))
 	_ = bar.Finish()
 	if a.synced == nil {
 		return fig, cached, err
