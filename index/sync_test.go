@@ -457,3 +457,37 @@ func TestEmbedderLearnedAgainAsTheCollectionGrows(t *testing.T) {
 		t.Fatalf("dense after the refit: %v %+v", err, got)
 	}
 }
+
+// A collection deleted from Bleve alone (say, with the vector server off)
+// and made again under its name does not inherit the vectors it left:
+// they were of another model, kept for every passage ID the two share.
+func TestVectorsOfAnEarlierCollectionAreNotInherited(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("twice", true)
+	r.ingest(t, c, docs("doc", 20))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := r.same(t, c)
+	if err := r.store.Drop("twice", nil); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = r.store.Collection("twice", true)
+	again := docs("doc", 20)
+	for i := range again {
+		again[i].Text = "Lava and magma. " + again[i].Text
+	}
+	r.ingest(t, c, again)
+	rep, err := r.synced.Reconcile(ctx, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.same(t, c); n != first || rep.Added != n {
+		t.Fatalf("%d passages, %d embedded again", n, rep.Added)
+	}
+	// A second pass finds the class its own.
+	if rep, err := r.synced.Reconcile(ctx, c, nil); err != nil || rep.Added+rep.Removed != 0 {
+		t.Fatalf("second pass: %+v %v", rep, err)
+	}
+}

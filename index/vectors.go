@@ -48,6 +48,9 @@ type VectorStore interface {
 	// release kept them, if it did; siblings are the data folder's other
 	// collections. It returns how many it moved.
 	MoveLegacy(ctx context.Context, collection string, siblings []string) (int, error)
+	// Stamp ties the collection's vectors to one generation of it, and
+	// reports false when they belong to another (see Collection.Generation).
+	Stamp(ctx context.Context, collection, generation string) (bool, error)
 }
 
 // SyncState says how a collection's vector copy stands.
@@ -301,7 +304,7 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	if err != nil {
 		return err
 	}
-	if err := s.Vectors.EnsureClass(ctx, c.Name); err != nil {
+	if err := s.ensureOwnClass(ctx, c); err != nil {
 		return err
 	}
 	want, err := c.PassageIDs(ctx)
@@ -379,6 +382,34 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 		}
 	}
 	return ctx.Err()
+}
+
+// ensureOwnClass makes sure c has a vector class, and that it is c's own:
+// a class left by an earlier collection of the same name (deleted while
+// the vector server was out of reach, or from Bleve alone) holds vectors
+// of another model, which reconciliation, comparing passage IDs only,
+// would keep for every ID the two share.
+func (s *Synced) ensureOwnClass(ctx context.Context, c *Collection) error {
+	gen, err := c.Generation()
+	if err != nil {
+		return err
+	}
+	if err := s.Vectors.EnsureClass(ctx, c.Name); err != nil {
+		return err
+	}
+	own, err := s.Vectors.Stamp(ctx, c.Name, gen)
+	if err != nil || own {
+		return err
+	}
+	s.log().Info("deleting the vectors an earlier collection of the same name left", "collection", c.Name)
+	if err := s.Vectors.DropClass(ctx, c.Name); err != nil {
+		return err
+	}
+	if err := s.Vectors.EnsureClass(ctx, c.Name); err != nil {
+		return err
+	}
+	_, err = s.Vectors.Stamp(ctx, c.Name, gen)
+	return err
 }
 
 // moveLegacy moves a collection's vectors from where an earlier release
