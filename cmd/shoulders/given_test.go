@@ -14,20 +14,30 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// The bench row of POST /v1/rerank re-ranks BM25's candidates as texts,
-// and hands them back under their own passage IDs, which judgments name.
-func TestGivenRankerKeepsThePassagesIDs(t *testing.T) {
+// evalApp opens the pipeline as shoulders eval does, over a new data
+// folder, with the given global flags; the managed Weaviate is the
+// tests'.
+func evalApp(t *testing.T, flags ...string) *app {
+	t.Helper()
 	cfg := &config{}
 	root := &cobra.Command{}
 	cfg.bind(root)
-	if err := root.PersistentFlags().Parse([]string{"--weaviate", "off", "--data-dir", t.TempDir()}); err != nil {
+	if err := root.PersistentFlags().Parse(append([]string{"--data-dir", t.TempDir()}, flags...)); err != nil {
 		t.Fatal(err)
 	}
+	cfg.WeaviateBin = testenv.WeaviateBin(t)
 	a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// The bench row of POST /v1/rerank re-ranks BM25's candidates as texts,
+// and hands them back under their own passage IDs, which judgments name.
+func TestGivenRankerKeepsThePassagesIDs(t *testing.T) {
+	a := evalApp(t, "--weaviate", "off")
 	ctx := context.Background()
 	src := []index.Source{{Name: "squad.json.gz", Format: corpus.SQuAD, Open: func() (io.ReadCloser, error) {
 		return corpus.Open(filepath.Join(testenv.SharedData(t), corpus.SQuADDevPath))

@@ -11,27 +11,14 @@ import (
 
 	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/index"
-	"github.com/shoulders-qa/shoulders/internal/testenv"
 	"github.com/shoulders-qa/shoulders/retriever"
-	"github.com/spf13/cobra"
 )
 
 // An evaluation corpus that changes is indexed again, vectors included:
 // the old corpus's vectors, of a model of another dimension, go with it
 // rather than refuse the new ones.
 func TestEvalCorpusRebuiltWithItsVectors(t *testing.T) {
-	cfg := &config{}
-	root := &cobra.Command{}
-	cfg.bind(root)
-	if err := root.PersistentFlags().Parse([]string{"--data-dir", t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-	cfg.WeaviateBin = testenv.WeaviateBin(t)
-	a, err := cfg.openMeasuring(filepath.Join(cfg.DataDir, "eval"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := evalApp(t)
 	if a.synced == nil {
 		t.Fatal("no vector index")
 	}
