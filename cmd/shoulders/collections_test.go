@@ -90,3 +90,28 @@ func TestCollectionsCommand(t *testing.T) {
 		t.Fatal("the data folder is gone:", err)
 	}
 }
+
+// A command that opens the data folder of a running server itself is
+// refused, and leaves the server's Weaviate running.
+func TestLocalCommandBesideARunningServer(t *testing.T) {
+	bin := shouldersBin(t)
+	data, addr := t.TempDir(), freeAddr(t)
+	env := []string{"SHOULDERS_WEAVIATE=auto", "SHOULDERS_WEAVIATE_BIN=" + testenv.WeaviateBin(t), "SHOULDERS_RERANKER=none"}
+	srv, logPath := serveDocs(t, bin, data, addr, env...)
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+	}()
+	waitReady(t, addr, logPath, time.Minute)
+	cmd := exec.Command(bin, "ingest", "--data-dir", data, "--addr", freeAddr(t), "-q", "../../docs/api.md")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another process runs the Weaviate of this data folder") {
+		t.Fatalf("ingest beside a running server: %v\n%s", err, out)
+	}
+	// The server still answers by vectors.
+	waitReady(t, addr, logPath, 10*time.Second)
+	if got := denseIDs(t, addr); len(got) == 0 {
+		t.Fatal("no dense results after the refused command")
+	}
+}

@@ -276,6 +276,9 @@ func (a *app) openVectors(dir string) error {
 		}
 		srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: c.WeaviateBin,
 			DataDir: filepath.Join(dir, "weaviate"), LogPath: filepath.Join(dir, "weaviate.log")})
+		if errors.Is(err, weaviate.ErrInUse) {
+			return fmt.Errorf("%w; stop it first, or send the work to it: --server (or --addr) for ask, search, backup and collections, its API or web UI to add documents", err)
+		}
 		if err != nil {
 			return fmt.Errorf("managed Weaviate: %w (or set SHOULDERS_WEAVIATE=off)", err)
 		}

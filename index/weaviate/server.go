@@ -37,6 +37,27 @@ type Server struct {
 	cmd  *exec.Cmd
 	exit *exit
 	log  *os.File
+	lock *os.File // the data folder's lock, released once the process is gone
+}
+
+// ErrInUse is returned by StartServer for a data folder whose Weaviate
+// another process runs.
+var ErrInUse = errors.New("another process runs the Weaviate of this data folder (a running shoulders server?)")
+
+// lockFolder takes the lock of a data folder's managed server.
+func lockFolder(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "shoulders-weaviate.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrInUse, dir)
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // An exit is how a process ended: done is closed once it has, and err
@@ -82,6 +103,19 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
 	}
+	// Held while this process runs the server, so that another process on
+	// the same data folder (a CLI command beside a running server) is
+	// refused, rather than take the live server for a stray and stop it.
+	lock, err := lockFolder(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			lock.Close()
+		}
+	}()
 	if err := stopStray(filepath.Join(o.DataDir, pidFile)); err != nil {
 		return nil, err
 	}
@@ -136,8 +170,9 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	}
 	_ = os.WriteFile(filepath.Join(o.DataDir, pidFile), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
 	s := &Server{opts: o, url: "http://127.0.0.1:" + strconv.Itoa(ports[0]), grpc: "127.0.0.1:" + strconv.Itoa(ports[1]),
-		cmd: cmd, exit: &exit{done: make(chan struct{})}, log: logf}
+		cmd: cmd, exit: &exit{done: make(chan struct{})}, log: logf, lock: lock}
 	go func(e *exit) { e.err = cmd.Wait(); close(e.done) }(s.exit)
+	started = true
 	if err := s.waitReady(ctx); err != nil {
 		s.Kill()
 		return nil, fmt.Errorf("weaviate did not become ready (log: %s): %w", o.LogPath, err)
@@ -183,6 +218,7 @@ func (s *Server) Stop() error {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exit.done:
+		s.lock.Close()
 		return nil
 	case <-time.After(20 * time.Second):
 		return s.Kill()
@@ -197,6 +233,7 @@ func (s *Server) Kill() error {
 	case <-time.After(10 * time.Second):
 		return errors.New("weaviate did not exit after SIGKILL")
 	}
+	s.lock.Close()
 	return nil
 }
 

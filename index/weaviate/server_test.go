@@ -102,3 +102,24 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatalf("ids of a missing class: %v %v", err, ids)
 	}
 }
+
+// A second process on the data folder of a running server is refused, and
+// the running server is left alone; once it stops, the folder is free.
+func TestDataFolderInUse(t *testing.T) {
+	srv, st := testServer(t)
+	_, err := StartServer(context.Background(), srv.opts)
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second server on one folder: %v", err)
+	}
+	if err := st.Ready(context.Background()); err != nil {
+		t.Fatalf("the running server after the refusal: %v", err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := StartServer(context.Background(), srv.opts)
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	again.Stop()
+}
