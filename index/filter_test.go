@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -99,23 +100,42 @@ func TestSearchIn(t *testing.T) {
 		{Docs: []string{"notes/2026/*", ids[0]}},
 		{Docs: []string{"notes*"}},
 	} {
-		hits, err := c.SearchIn(ctx, q, 1000, f)
-		if err != nil || len(hits) == 0 {
-			t.Fatalf("%+v: %v, %d hits", f, err, len(hits))
-		}
-		var want []Hit
-		for _, h := range all {
-			if allows(f, h.Passage.DocID, meta[h.Passage.DocID]) {
-				want = append(want, h)
+		// Bleve merges segments in the background, and a merge that drops
+		// replaced passages changes the statistics every score uses: the
+		// two searches are compared when no merge fell between them.
+		var hits []Hit
+		var mismatch string
+		for try := 0; try < 5; try++ {
+			if try > 0 {
+				if all, err = c.Search(ctx, q, 1000); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if hits, err = c.SearchIn(ctx, q, 1000, f); err != nil || len(hits) == 0 {
+				t.Fatalf("%+v: %v, %d hits", f, err, len(hits))
+			}
+			var want []Hit
+			for _, h := range all {
+				if allows(f, h.Passage.DocID, meta[h.Passage.DocID]) {
+					want = append(want, h)
+				}
+			}
+			if len(hits) != len(want) || len(want) == len(all) {
+				t.Fatalf("%+v: %d hits, want %d of %d", f, len(hits), len(want), len(all))
+			}
+			mismatch = ""
+			for i := range hits {
+				if hits[i].Passage.ID != want[i].Passage.ID || hits[i].Score != want[i].Score {
+					mismatch = fmt.Sprintf("%+v: hit %d is %s %.4f, want %s %.4f", f, i, hits[i].Passage.ID, hits[i].Score, want[i].Passage.ID, want[i].Score)
+					break
+				}
+			}
+			if mismatch == "" {
+				break
 			}
 		}
-		if len(hits) != len(want) || len(want) == len(all) {
-			t.Fatalf("%+v: %d hits, want %d of %d", f, len(hits), len(want), len(all))
-		}
-		for i := range hits {
-			if hits[i].Passage.ID != want[i].Passage.ID || hits[i].Score != want[i].Score {
-				t.Fatalf("%+v: hit %d is %s %.4f, want %s %.4f", f, i, hits[i].Passage.ID, hits[i].Score, want[i].Passage.ID, want[i].Score)
-			}
+		if mismatch != "" {
+			t.Fatal(mismatch)
 		}
 		ps, err := c.FilteredPassageIDs(ctx, f, 10000)
 		if err != nil || len(ps) < len(hits) {
