@@ -14,18 +14,35 @@ import (
 	"github.com/shoulders-qa/shoulders/internal/testenv"
 )
 
+// A liveServer is a shoulders server with its managed Weaviate, serving
+// the project's docs, for tests that run the CLI beside it.
+type liveServer struct {
+	bin, data, addr, log string
+	env                  []string
+	cmd                  *exec.Cmd
+}
+
+func serveWithVectors(t *testing.T) *liveServer {
+	t.Helper()
+	ls := &liveServer{bin: shouldersBin(t), data: t.TempDir(), addr: freeAddr(t),
+		env: []string{"SHOULDERS_WEAVIATE=auto", "SHOULDERS_WEAVIATE_BIN=" + testenv.WeaviateBin(t), "SHOULDERS_RERANKER=none"}}
+	ls.cmd, ls.log = serveDocs(t, ls.bin, ls.data, ls.addr, ls.env...)
+	t.Cleanup(ls.stop)
+	return ls
+}
+
+// stop stops the server; a stopped one stays stopped.
+func (ls *liveServer) stop() {
+	_ = ls.cmd.Process.Signal(syscall.SIGTERM)
+	_ = ls.cmd.Wait()
+}
+
 // The CLI lists and deletes collections through a running server, and
 // without one from the data folder; a deleted collection's vectors go
 // with it.
 func TestCollectionsCommand(t *testing.T) {
-	bin := shouldersBin(t)
-	data, addr := t.TempDir(), freeAddr(t)
-	env := []string{"SHOULDERS_WEAVIATE=auto", "SHOULDERS_WEAVIATE_BIN=" + testenv.WeaviateBin(t), "SHOULDERS_RERANKER=none"}
-	srv, logPath := serveDocs(t, bin, data, addr, env...)
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
+	ls := serveWithVectors(t)
+	bin, data, addr, env, logPath := ls.bin, ls.data, ls.addr, ls.env, ls.log
 	body := `{"collection": "team-a", "documents": [{"id": "offsite.md", "title": "Offsite", "text": "The quarterly offsite happens in Lisbon every May."},
 		{"id": "menu.md", "title": "Menu", "text": "Lunch is served at noon in the atrium, with soup and bread."}]}`
 	resp, err := http.Post("http://"+addr+"/v1/documents", "application/json", strings.NewReader(body))
@@ -69,8 +86,7 @@ func TestCollectionsCommand(t *testing.T) {
 	if got := denseIDs(t, addr); len(got) == 0 {
 		t.Fatal("no dense results after deleting another collection")
 	}
-	_ = srv.Process.Signal(syscall.SIGTERM)
-	_ = srv.Wait()
+	ls.stop()
 
 	// Without a server, the data folder is read and changed here.
 	other := freeAddr(t)
@@ -94,14 +110,8 @@ func TestCollectionsCommand(t *testing.T) {
 // A command that opens the data folder of a running server itself is
 // refused, and leaves the server's Weaviate running.
 func TestLocalCommandBesideARunningServer(t *testing.T) {
-	bin := shouldersBin(t)
-	data, addr := t.TempDir(), freeAddr(t)
-	env := []string{"SHOULDERS_WEAVIATE=auto", "SHOULDERS_WEAVIATE_BIN=" + testenv.WeaviateBin(t), "SHOULDERS_RERANKER=none"}
-	srv, logPath := serveDocs(t, bin, data, addr, env...)
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
+	ls := serveWithVectors(t)
+	bin, data, addr, env, logPath := ls.bin, ls.data, ls.addr, ls.env, ls.log
 	waitReady(t, addr, logPath, time.Minute)
 	cmd := exec.Command(bin, "ingest", "--data-dir", data, "--addr", freeAddr(t), "-q", "../../docs/api.md")
 	cmd.Env = append(os.Environ(), env...)
