@@ -81,6 +81,6 @@ func (s *Server) handleConfig(c *gin.Context) {
 		"default_retrieval": s.Reader.DefaultRetrieval,
 		"lm":                lm,
 		"reranker":          s.Reader.Reranker != nil,
-		"limits":            gin.H{"max_k": l.MaxK, "max_budget": l.MaxBudget, "max_question": l.MaxQuestion, "max_upload": l.MaxUpload},
+		"limits":            gin.H{"max_k": l.MaxK, "max_budget": l.MaxBudget, "max_question": l.MaxQuestion, "max_upload": l.MaxUpload, "max_body": l.MaxBody},
 	})
 }

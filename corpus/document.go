@@ -22,7 +22,7 @@ type Document struct {
 
 	// Prechunked marks documents that already are retrieval passages
 	// (DPR, SQuAD, NQ, BEIR records); the chunker leaves them whole.
-	Prechunked bool `json:"-"`
+	Prechunked bool `json:"prechunked,omitempty"`
 }
 
 // A Passage is the unit of retrieval: a span of one document's text.

@@ -178,28 +178,22 @@ func (in *Ingester) Ingest(ctx context.Context, w Writer, srcs []Source) (Report
 			cur, n = nil, 0
 			return nil
 		}
-		for _, src := range srcs {
-			st, err := in.readSource(ctx, src, &bytesRead, func(e Entry) error {
-				cur = append(cur, e)
-				n += len(e.Passages)
-				if n >= batchSize {
-					return flush()
-				}
+		stats, readErr = in.Documents(ctx, srcs, func(d corpus.Document, read int64) error {
+			bytesRead = read
+			ps := in.Chunker.Split(d)
+			if len(ps) == 0 {
 				return nil
-			})
-			stats.Add(st)
-			if err != nil {
-				if ctx.Err() != nil {
-					readErr = ctx.Err()
-					return
-				}
-				// A file that cannot be opened or decoded at all is a
-				// problem of that file, not of the whole ingest.
-				stats.Skipped++
-				stats.Problems = append(stats.Problems, corpus.Problem{File: src.Name, Err: err.Error()})
 			}
+			cur = append(cur, Entry{Doc: d, Passages: ps})
+			n += len(ps)
+			if n >= batchSize {
+				return flush()
+			}
+			return nil
+		})
+		if readErr == nil {
+			readErr = flush()
 		}
-		readErr = flush()
 	}()
 
 	var writeErr error
@@ -228,7 +222,41 @@ func (in *Ingester) Ingest(ctx context.Context, w Writer, srcs []Source) (Report
 	return rep, ctx.Err()
 }
 
-func (in *Ingester) readSource(ctx context.Context, src Source, counter *int64, emit func(Entry) error) (corpus.Stats, error) {
+// Documents reads every source and calls emit with each valid document,
+// tagged with the Ingester's Metadata, and the input bytes consumed so
+// far. Malformed records and files are counted and reported in the
+// returned Stats, and the rest goes on; an error from emit, or the
+// context's, stops the read.
+func (in *Ingester) Documents(ctx context.Context, srcs []Source, emit func(d corpus.Document, bytesRead int64) error) (corpus.Stats, error) {
+	var stats corpus.Stats
+	var bytesRead int64
+	for _, src := range srcs {
+		st, err := in.readSource(ctx, src, &bytesRead, emit)
+		stats.Add(st)
+		if err != nil {
+			if ctx.Err() != nil {
+				return stats, ctx.Err()
+			}
+			var ee emitError
+			if errors.As(err, &ee) {
+				return stats, ee.err
+			}
+			// A file that cannot be opened or decoded at all is a
+			// problem of that file, not of the whole ingest.
+			stats.Skipped++
+			stats.Problems = append(stats.Problems, corpus.Problem{File: src.Name, Err: err.Error()})
+		}
+	}
+	return stats, nil
+}
+
+// emitError carries an error of the caller's emit through a reader, so
+// that it stops the read rather than counting as a bad file.
+type emitError struct{ err error }
+
+func (e emitError) Error() string { return e.err.Error() }
+
+func (in *Ingester) readSource(ctx context.Context, src Source, counter *int64, emit func(corpus.Document, int64) error) (corpus.Stats, error) {
 	rc, err := src.Open()
 	if err != nil {
 		return corpus.Stats{}, err
@@ -246,11 +274,10 @@ func (in *Ingester) readSource(ctx context.Context, src Source, counter *int64, 
 			maps.Copy(m, d.Metadata)
 			d.Metadata = m
 		}
-		ps := in.Chunker.Split(d)
-		if len(ps) == 0 {
-			return nil
+		if err := emit(d, *counter); err != nil {
+			return emitError{err}
 		}
-		return emit(Entry{Doc: d, Passages: ps})
+		return nil
 	})
 	st.Documents -= bad.Skipped
 	st.Add(bad)

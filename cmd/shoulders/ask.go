@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,24 +143,42 @@ func printAnswer(a reader.Answer) {
 
 // remote returns the base URL of a running server to use, or "".
 func (c *config) remote() string {
-	base := c.Server
-	if base == "" {
-		base = "http://" + c.Addr
-	}
-	base = strings.TrimRight(base, "/")
-	cl := http.Client{Timeout: 500 * time.Millisecond}
-	resp, err := cl.Get(base + "/healthz")
-	if err != nil {
+	base := c.serverURL()
+	if err := answers(base); err != nil {
 		if c.Server != "" {
 			fmt.Fprintf(os.Stderr, "shoulders: server %s does not answer (%v); opening the index here\n", c.Server, err)
 		}
 		return ""
 	}
+	return base
+}
+
+// serverURL is --server; without it, the server holding --data-dir, or
+// else the one at --addr.
+func (c *config) serverURL() string {
+	base := c.Server
+	if base == "" {
+		if url, _ := servedBy(c.DataDir); url != "" {
+			base = url
+		} else {
+			base = "http://" + c.Addr
+		}
+	}
+	return strings.TrimRight(base, "/")
+}
+
+// answers checks that a server answers its health check at base.
+func answers(base string) error {
+	cl := http.Client{Timeout: 500 * time.Millisecond}
+	resp, err := cl.Get(base + "/healthz")
+	if err != nil {
+		return err
+	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return ""
+		return fmt.Errorf("health check answered %s", resp.Status)
 	}
-	return base
+	return nil
 }
 
 func postJSON(ctx context.Context, url string, body, out any) error {
@@ -197,11 +216,36 @@ func callJSON(ctx context.Context, method, url string, body, out any) error {
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		var e struct{ Error api.Error }
-		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("%s: %s", e.Error.Code, e.Error.Message)
+		e := &serverError{Status: resp.StatusCode, Text: resp.Status}
+		var body struct{ Error api.Error }
+		if json.Unmarshal(data, &body) == nil {
+			e.Code, e.Message = body.Error.Code, body.Error.Message
 		}
-		return fmt.Errorf("server answered %s", resp.Status)
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			e.RetryAfter = time.Duration(s) * time.Second
+		}
+		return e
 	}
 	return json.Unmarshal(data, out)
+}
+
+// A serverError is an error answer of a server's API.
+type serverError struct {
+	Status        int
+	Text          string // the status line, for answers without a JSON body
+	Code, Message string
+	RetryAfter    time.Duration
+}
+
+func (e *serverError) Error() string {
+	if e.Message != "" {
+		return e.Code + ": " + e.Message
+	}
+	return "server answered " + e.Text
+}
+
+// temporary reports whether the same request may succeed later: the
+// server limited the rate or was not ready.
+func (e *serverError) temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable
 }

@@ -53,6 +53,9 @@ folder (docs/operations.md).`,
 				if _, err := os.Stat(filepath.Join(cfg.DataDir, "collections")); err != nil {
 					return fmt.Errorf("nothing to back up: %s holds no collections, and no server answers at %s", cfg.DataDir, cfg.Addr)
 				}
+				if err := cfg.notServed(cfg.DataDir); err != nil {
+					return err
+				}
 				store, err := index.OpenStore(cfg.DataDir, index.Options{})
 				if err != nil {
 					return err

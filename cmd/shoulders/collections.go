@@ -98,6 +98,9 @@ func listCollections(cmd *cobra.Command, cfg *config) error {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, "collections")); err != nil {
 			return fmt.Errorf("%s holds no collections, and no server answers at %s", cfg.DataDir, cfg.Addr)
 		}
+		if err := cfg.notServed(cfg.DataDir); err != nil {
+			return err
+		}
 		store, err := index.OpenStore(cfg.DataDir, index.Options{})
 		if err != nil {
 			return err

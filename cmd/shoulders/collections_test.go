@@ -106,22 +106,3 @@ func TestCollectionsCommand(t *testing.T) {
 		t.Fatal("the data folder is gone:", err)
 	}
 }
-
-// A command that opens the data folder of a running server itself is
-// refused, and leaves the server's Weaviate running.
-func TestLocalCommandBesideARunningServer(t *testing.T) {
-	ls := serveWithVectors(t)
-	bin, data, addr, env, logPath := ls.bin, ls.data, ls.addr, ls.env, ls.log
-	waitReady(t, addr, logPath, time.Minute)
-	cmd := exec.Command(bin, "ingest", "--data-dir", data, "--addr", freeAddr(t), "-q", "../../docs/api.md")
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "another process runs the Weaviate of this data folder") {
-		t.Fatalf("ingest beside a running server: %v\n%s", err, out)
-	}
-	// The server still answers by vectors.
-	waitReady(t, addr, logPath, 10*time.Second)
-	if got := denseIDs(t, addr); len(got) == 0 {
-		t.Fatal("no dense results after the refused command")
-	}
-}

@@ -70,6 +70,8 @@ type config struct {
 	CrossAPI         string
 	CrossAPIKey      string
 	CrossTop         int
+	// serving is set by the server, which holds the data folder itself.
+	serving bool
 }
 
 func env(key, def string) string {
@@ -185,6 +187,9 @@ func (c *config) openAt(dir string) (*app, error) {
 	if err := corpus.ValidateCollection(c.Collection); err != nil {
 		return nil, err
 	}
+	if err := c.notServed(dir); err != nil {
+		return nil, err
+	}
 	policy, err := reader.ParsePolicy(c.Packing)
 	if err != nil {
 		return nil, err
@@ -277,7 +282,7 @@ func (a *app) openVectors(dir string) error {
 		srv, err := weaviate.StartServer(context.Background(), weaviate.ServerOptions{Binary: c.WeaviateBin,
 			DataDir: filepath.Join(dir, "weaviate"), LogPath: filepath.Join(dir, "weaviate.log")})
 		if errors.Is(err, weaviate.ErrInUse) {
-			return fmt.Errorf("%w; stop it first, or send the work to it: --server (or --addr) for ask, search, backup and collections, its API or web UI to add documents", err)
+			return fmt.Errorf("%w; stop it first, or send the work to it: --server (or --addr) for ingest, ask, search, backup and collections", err)
 		}
 		if err != nil {
 			return fmt.Errorf("managed Weaviate: %w (or set SHOULDERS_WEAVIATE=off)", err)

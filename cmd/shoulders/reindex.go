@@ -20,6 +20,9 @@ settings are kept, so vectors and feedback stay valid, and nothing needs
 ingesting again. Stop the server first: the index is rebuilt beside the old
 one and swapped in, so an interrupted rebuild leaves one or the other whole.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cfg.notServed(cfg.DataDir); err != nil {
+				return err
+			}
 			store, err := index.OpenStore(cfg.DataDir, index.Options{TitleBoost: cfg.TitleBoost})
 			if err != nil {
 				return err

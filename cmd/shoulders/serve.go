@@ -42,6 +42,12 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := cfg.logger()
 			slog.SetDefault(log)
+			claim, err := claimFolder(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer claim.Close()
+			cfg.serving = true
 			a, err := cfg.open()
 			if err != nil {
 				return err
@@ -112,6 +118,9 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 					}
 				}
 			}()
+			if err := announce(claim, ln.Addr()); err != nil {
+				return err
+			}
 			log.Info("serving", "url", "http://"+ln.Addr().String(), "collection", cfg.Collection)
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
