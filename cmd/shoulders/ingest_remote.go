@@ -43,8 +43,14 @@ type remoteReport struct {
 
 // batch is one request's worth of documents, already encoded.
 type batch struct {
-	docs  []json.RawMessage
+	docs  []encoded
 	bytes int64 // input consumed when the batch was cut
+}
+
+// encoded is a document as it is sent, with what names it in a problem.
+type encoded struct {
+	raw        json.RawMessage
+	id, source string
 }
 
 // run reads srcs and sends their documents in batches, reading the next
@@ -62,7 +68,7 @@ func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteRepo
 	batches := make(chan batch, 1)
 	var rep remoteReport
 	var stats corpus.Stats
-	var tooLarge []corpus.Problem
+	var tooLarge, refused []corpus.Problem // by the reader, and by the server
 	var readErr error
 	go func() {
 		defer close(batches)
@@ -89,8 +95,7 @@ func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteRepo
 				return err
 			}
 			if len(raw)+1 > room {
-				tooLarge = append(tooLarge, corpus.Problem{File: d.Source, Err: fmt.Sprintf(
-					"document %s is larger (%d bytes) than the server takes in one request (%d bytes): raise its --max-body, or stop it and ingest here", d.ID, len(raw), limit)})
+				tooLarge = append(tooLarge, tooLargeProblem(d.Source, d.ID, len(raw), limit))
 				return nil
 			}
 			if size+len(raw)+1 > room || len(cur.docs) >= maxBatchDocs {
@@ -98,7 +103,7 @@ func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteRepo
 					return err
 				}
 			}
-			cur.docs = append(cur.docs, raw)
+			cur.docs = append(cur.docs, encoded{raw, d.ID, d.Source})
 			cur.bytes = read
 			size += len(raw) + 1
 			return nil
@@ -112,20 +117,21 @@ func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteRepo
 		if sendErr != nil {
 			continue // drain so the reader can finish
 		}
-		res, err := r.send(ctx, b.docs)
+		docs, passages, ref, err := r.send(ctx, b.docs)
+		rep.Documents += docs
+		rep.Passages += passages
+		refused = append(refused, ref...)
 		if err != nil {
 			sendErr = err
 			cancel()
 			continue
 		}
-		rep.Documents += res.Documents
-		rep.Passages += res.Passages
 		if r.progress != nil {
 			r.progress(b.bytes, rep.Passages)
 		}
 	}
-	rep.Skipped = stats.Skipped + len(tooLarge)
-	rep.Problems = append(stats.Problems, tooLarge...)
+	rep.Skipped = stats.Skipped + len(tooLarge) + len(refused)
+	rep.Problems = append(append(stats.Problems, tooLarge...), refused...)
 	rep.Elapsed = time.Since(start)
 	if sendErr != nil {
 		return rep, sendErr
@@ -136,26 +142,61 @@ func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteRepo
 	return rep, nil
 }
 
-// maxBody asks the server for its request limit.
+// maxBody asks the server for its request limit. A key that may ingest
+// but not query cannot read it: the default is assumed, and a smaller
+// limit is met by splitting (see send).
 func (r *remoteIngest) maxBody(ctx context.Context) (int, error) {
 	var cfg struct {
 		Limits struct {
 			MaxBody int `json:"max_body"`
 		}
 	}
-	if err := callJSON(ctx, http.MethodGet, r.base+"/v1/config", nil, &cfg); err != nil {
+	err := callJSON(ctx, http.MethodGet, r.base+"/v1/config", nil, &cfg)
+	var se *serverError
+	switch {
+	case errors.As(err, &se) && se.Status == http.StatusForbidden:
+		return defaultMaxBody, nil
+	case err != nil:
 		return 0, fmt.Errorf("the server at %s: %w", r.base, err)
-	}
-	if cfg.Limits.MaxBody <= 0 {
+	case cfg.Limits.MaxBody <= 0:
 		return defaultMaxBody, nil
 	}
 	return cfg.Limits.MaxBody, nil
 }
 
-// send posts one batch, waiting and trying again while the server asks
+// send stores docs on the server and counts what it acknowledged. A body
+// the server finds too large goes again in halves, and a document too
+// large alone is returned as a problem rather than stopping the ingest.
+func (r *remoteIngest) send(ctx context.Context, docs []encoded) (documents, passages int, refused []corpus.Problem, err error) {
+	raws := make([]json.RawMessage, len(docs))
+	size := 0
+	for i, d := range docs {
+		raws[i] = d.raw
+		size += len(d.raw)
+	}
+	res, err := r.post(ctx, raws)
+	var se *serverError
+	if !errors.As(err, &se) || se.Status != http.StatusRequestEntityTooLarge {
+		return res.Documents, res.Passages, nil, err
+	}
+	if len(docs) == 1 {
+		return 0, 0, []corpus.Problem{tooLargeProblem(docs[0].source, docs[0].id, size, 0)}, nil
+	}
+	half := len(docs) / 2
+	for _, part := range [][]encoded{docs[:half], docs[half:]} {
+		d, p, ref, err := r.send(ctx, part)
+		documents, passages, refused = documents+d, passages+p, append(refused, ref...)
+		if err != nil {
+			return documents, passages, refused, err
+		}
+	}
+	return documents, passages, refused, nil
+}
+
+// post sends one request, waiting and trying again while the server asks
 // for it (rate limits, not ready yet). A batch sent twice is stored once:
 // a document replaces its earlier version.
-func (r *remoteIngest) send(ctx context.Context, docs []json.RawMessage) (api.IngestResponse, error) {
+func (r *remoteIngest) post(ctx context.Context, docs []json.RawMessage) (api.IngestResponse, error) {
 	body := struct {
 		Collection string            `json:"collection"`
 		Documents  []json.RawMessage `json:"documents"`
@@ -178,4 +219,15 @@ func (r *remoteIngest) send(ctx context.Context, docs []json.RawMessage) (api.In
 		}
 		wait = min(2*wait, 30*time.Second)
 	}
+}
+
+// tooLargeProblem reports a document no request to the server can hold;
+// limit is 0 when the server did not say its own.
+func tooLargeProblem(source, id string, size, limit int) corpus.Problem {
+	took := "the server takes in one request"
+	if limit > 0 {
+		took = fmt.Sprintf("%s (%d bytes)", took, limit)
+	}
+	return corpus.Problem{File: source, Err: fmt.Sprintf(
+		"document %s is larger (%d bytes) than %s: raise its --max-body, or stop it and ingest here", id, size, took)}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/shoulders-qa/shoulders/api"
 	"github.com/shoulders-qa/shoulders/index"
 )
 
@@ -181,5 +184,79 @@ func TestIngestThroughServerInBatches(t *testing.T) {
 	cmd = exec.Command(bin, "ingest", "-q", "--server", "http://"+freeAddr(t), "--data-dir", t.TempDir(), dir)
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "does not answer") {
 		t.Fatalf("ingest to a server that is not there: %v\n%s", err, out)
+	}
+}
+
+// A server whose limit the key cannot read (no query scope) refuses
+// bodies too large with 413 and limits the rate with 429: the documents
+// go in smaller requests and again after the wait, and only the document
+// too large alone is reported.
+func TestRemoteIngestAdaptsToTheServer(t *testing.T) {
+	const limit = 700
+	var mu sync.Mutex
+	stored := map[string]bool{}
+	posts, limited := 0, false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet && r.URL.Path == "/v1/config" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"error": {"code": "forbidden_scope", "message": "this API key lacks the query scope"}}`)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		posts++
+		switch {
+		case !limited:
+			limited = true
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error": {"code": "rate_limited", "message": "too many requests"}}`)
+			return
+		case len(body) > limit:
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			fmt.Fprintf(w, `{"error": {"code": "body_too_large", "message": "request body is larger than %d bytes"}}`, limit)
+			return
+		}
+		var req api.IngestRequest
+		if err := json.Unmarshal(body, &req); err != nil || req.Collection != "minutes" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		for _, d := range req.Documents {
+			stored[d.ID] = true
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"collection": "minutes", "documents": %d, "passages": %d}`, len(req.Documents), len(req.Documents))
+	}))
+	defer srv.Close()
+
+	var lines []string
+	for i := range 12 {
+		lines = append(lines, fmt.Sprintf(`{"id": "m%d", "title": "Minutes %d", "text": "Item %d was agreed without a vote."}`, i, i, i))
+	}
+	lines = append(lines, fmt.Sprintf(`{"id": "long", "text": %q}`, strings.Repeat("The budget was read aloud. ", 40)))
+	path := filepath.Join(t.TempDir(), "minutes.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcs, _, err := index.FileSources([]string{path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := remoteIngest{base: srv.URL, collection: "minutes"}
+	rep, err := r.run(context.Background(), srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Documents != 12 || len(stored) != 12 || stored["long"] {
+		t.Fatalf("acknowledged %d, stored %v", rep.Documents, stored)
+	}
+	if rep.Skipped != 1 || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Err, "document long is larger") {
+		t.Fatalf("problems: %d %+v", rep.Skipped, rep.Problems)
+	}
+	if posts < 5 {
+		t.Fatalf("%d requests: the batch was not split", posts)
 	}
 }
