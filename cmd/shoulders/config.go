@@ -117,7 +117,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.DataDir, "data-dir", env("SHOULDERS_DATA_DIR", "./data"), "where indexes live (SHOULDERS_DATA_DIR)")
 	f.StringVar(&c.BackupDir, "backup-dir", env("SHOULDERS_BACKUP_DIR", ""), "where backups are written; empty: DATA_DIR/backups (SHOULDERS_BACKUP_DIR)")
 	f.StringVar(&c.Addr, "addr", env("SHOULDERS_ADDR", "127.0.0.1:8080"), "address to serve on (SHOULDERS_ADDR)")
-	f.StringVar(&c.Server, "server", env("SHOULDERS_URL", ""), "URL of a running server for ask and search; empty: the one at --addr if it answers (SHOULDERS_URL)")
+	f.StringVar(&c.Server, "server", env("SHOULDERS_URL", ""), "URL of a running server for ingest, ask, search, collections and backup; empty: the one holding --data-dir, else the one at --addr if it answers (SHOULDERS_URL)")
 	f.StringVarP(&c.Collection, "collection", "c", env("SHOULDERS_COLLECTION", corpus.DefaultCollection), "collection (SHOULDERS_COLLECTION)")
 	f.StringVar(&c.Retrieval, "retrieval", env("SHOULDERS_RETRIEVAL", "bm25"), "retrieval mode (SHOULDERS_RETRIEVAL)")
 	f.IntVarP(&c.K, "k", "k", envInt("SHOULDERS_K", retriever.DefaultK), "candidates to retrieve (SHOULDERS_K)")
