@@ -56,10 +56,12 @@ or exported feedback, add to what QA-mix teaches rather than replace it.
 
 --folds N cross-validates instead of writing a model: the training
 questions are dealt into N folds, each is ranked by a model trained on
-the others, and top-1 and MRR are printed per subset. It measures a change
-of features or settings on training data alone, so the dev split stays
-unread. Only questions with a relevant candidate count, so its top-1 runs
-above that of shoulders eval over every question.`,
+the others, and top-1, MRR and answer recall within 256 and 512 packed
+tokens (re-ranked and in first-stage order) are printed per subset. It
+measures a change of features, settings or packing on training data
+alone, so the dev split stays unread. Only questions with a relevant
+candidate count, so its figures run above those of shoulders eval over
+every question.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -107,6 +109,7 @@ above that of shoulders eval over every question.`,
 			for i, q := range ds.Questions {
 				groups[i] = cmp.Or(q.Subset, ds.Name)
 			}
+			questions := slices.Clip(ds.Questions) // aligned with examples
 			var wds *eval.Dataset
 			if with.Questions != "" {
 				// Your questions over your corpus, in a collection of their
@@ -123,6 +126,7 @@ above that of shoulders eval over every question.`,
 					return err
 				}
 				examples = append(examples, more...)
+				questions = append(questions, wds.Questions...)
 				for range more {
 					groups = append(groups, "your questions")
 				}
@@ -141,13 +145,13 @@ above that of shoulders eval over every question.`,
 			// A question without a relevant candidate teaches nothing:
 			// leave it out before analysis, keeping groups aligned.
 			asked := len(examples)
-			kept, keptGroups := examples[:0:0], groups[:0:0]
+			kept, keptGroups, keptQuestions := examples[:0:0], groups[:0:0], questions[:0:0]
 			for i, e := range examples {
 				if slices.Contains(e.Relevant, true) {
-					kept, keptGroups = append(kept, e), append(keptGroups, groups[i])
+					kept, keptGroups, keptQuestions = append(kept, e), append(keptGroups, groups[i]), append(keptQuestions, questions[i])
 				}
 			}
-			examples, groups = kept, keptGroups
+			examples, groups, questions = kept, keptGroups, keptQuestions
 			bar := newBar(len(examples), "analyze", quiet)
 			store := a.store
 			lists, err := rerank.BuildLists(ctx, func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
@@ -169,14 +173,18 @@ above that of shoulders eval over every question.`,
 					_ = tbar.Set(100 * done / total)
 				}}
 			if folds > 0 {
+				fr := newFoldRecall(ctx, a, evalTokens(cfg), examples, questions, groups, lex)
 				res, err := rerank.CrossValidate(lists, groups, folds, tcfg, func(fold int) {
 					stage = fmt.Sprintf("fold %d/%d", fold+1, folds)
+				}, func(m *rerank.Model, test []int) error {
+					tbar.Describe(stage + ": packing the held-out questions")
+					return fr.measure(m, test)
 				})
 				_ = tbar.Finish()
 				if err != nil {
 					return err
 				}
-				printCrossValidation(cmd.OutOrStdout(), res, folds, data, time.Since(start))
+				printCrossValidation(cmd.OutOrStdout(), res, folds, data, time.Since(start), fr)
 				return nil
 			}
 			m, err := rerank.Train(lists, tcfg)
@@ -305,13 +313,18 @@ func judgedQuestions(ds *eval.Dataset) []corpus.Question {
 	return out
 }
 
-// printCrossValidation writes a cross-validation's results as a table.
-func printCrossValidation(w io.Writer, res []rerank.CVResult, folds int, data string, took time.Duration) {
+// printCrossValidation writes a cross-validation's results as a table:
+// ranking, then answer recall within each packed budget.
+func printCrossValidation(w io.Writer, res []rerank.CVResult, folds int, data string, took time.Duration, fr *foldRecall) {
 	fmt.Fprintf(w, "%d-fold cross-validation on %s, questions with a relevant candidate (%s):\n", folds, data, took.Round(time.Second))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "subset\tquestions\ttop-1 %\tMRR")
+	fmt.Fprint(tw, "subset\tquestions\ttop-1 %\tMRR")
+	fr.header(tw)
+	fmt.Fprintln(tw)
 	for _, r := range res {
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.4f\n", r.Group, r.Questions, r.Top1, r.MRR)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.4f", r.Group, r.Questions, r.Top1, r.MRR)
+		fr.row(tw, r.Group)
+		fmt.Fprintln(tw)
 	}
 	_ = tw.Flush()
 }

@@ -97,8 +97,9 @@ func TestTrainAndEvalOnRelevantIDs(t *testing.T) {
 		t.Fatalf("cross-validation wrote a model (%v)", err)
 	}
 	var n int
-	var top1, mrr float64
-	if _, err := fmt.Sscanf(printed[strings.Index(printed, "\nall ")+1:], "all %d %f %f", &n, &top1, &mrr); err != nil ||
+	var top1, mrr, in256, in512, first256, first512 float64
+	if _, err := fmt.Sscanf(printed[strings.Index(printed, "\nall ")+1:], "all %d %f %f %f %f %f %f", &n, &top1, &mrr,
+		&in256, &in512, &first256, &first512); err != nil ||
 		!strings.HasPrefix(printed, "3-fold cross-validation on questions, 300 questions from labelled.jsonl") {
 		t.Fatalf("printed %q (%v)", printed, err)
 	}
@@ -107,6 +108,13 @@ func TestTrainAndEvalOnRelevantIDs(t *testing.T) {
 	// two thirds of 300 questions put it first for about half of the rest.
 	if n < 280 || n > 300 || top1 < 45 || mrr < 0.6 || mrr > 1 {
 		t.Fatalf("cross-validation: %d questions, top-1 %.1f, MRR %.3f\n%s", n, top1, mrr, printed)
+	}
+	// The held-out questions are packed too. A SQuAD paragraph fits in
+	// 512 tokens (or its excerpt does), so whenever the labelled one is
+	// ranked first, the context holds it; a larger budget holds more.
+	if in512 < top1-2 || in256 > in512 || first256 > first512 || first512 <= 0 || in512 > 100 {
+		t.Fatalf("recall within 256 and 512 tokens: %.1f and %.1f re-ranked, %.1f and %.1f in first-stage order\n%s",
+			in256, in512, first256, first512, printed)
 	}
 
 	out := filepath.Join(t.TempDir(), "report")

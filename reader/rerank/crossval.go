@@ -20,8 +20,10 @@ type CVResult struct {
 // random (by cfg.Seed), and each fold is ranked by a model trained on the
 // others. groups[i] names the group of lists[i] (a benchmark's subset, for
 // one); the results are per group, sorted by name, after "all". onFold,
-// when set, is told as each fold's training starts.
-func CrossValidate(lists []List, groups []string, folds int, cfg TrainConfig, onFold func(fold int)) ([]CVResult, error) {
+// when set, is told as each fold's training starts; heldOut, when set, is
+// given each fold's model with the indices of the lists it did not see,
+// to measure more than the ranking.
+func CrossValidate(lists []List, groups []string, folds int, cfg TrainConfig, onFold func(fold int), heldOut func(m *Model, test []int) error) ([]CVResult, error) {
 	if folds < 2 || folds > len(lists) {
 		return nil, fmt.Errorf("cross-validation needs 2 to %d folds (one list each at least), not %d", len(lists), folds)
 	}
@@ -48,6 +50,11 @@ func CrossValidate(lists []List, groups []string, folds int, cfg TrainConfig, on
 		m, err := Train(train, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", fold+1, err)
+		}
+		if heldOut != nil {
+			if err := heldOut(m, test); err != nil {
+				return nil, fmt.Errorf("fold %d: %w", fold+1, err)
+			}
 		}
 		for _, i := range test {
 			rank := m.firstRelevant(&lists[i])

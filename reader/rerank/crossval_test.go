@@ -25,7 +25,7 @@ func TestCrossValidate(t *testing.T) {
 		}
 	}
 	cfg := TrainConfig{Seed: 5, Epochs: 20, Patience: 20, LR: 0.01, Members: 1}
-	got, err := CrossValidate(lists, groups, 3, cfg, nil)
+	got, err := CrossValidate(lists, groups, 3, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +43,34 @@ func TestCrossValidate(t *testing.T) {
 	if want := (rule.Top1*80 + random.Top1*40) / 120; all.Top1 < want-0.01 || all.Top1 > want+0.01 {
 		t.Fatalf("top-1 over all %.2f, want the groups' weighted mean %.2f", all.Top1, want)
 	}
-	if again, _ := CrossValidate(lists, groups, 3, cfg, nil); !reflect.DeepEqual(got, again) {
-		t.Fatalf("a seed gave %+v, then %+v", got, again)
+	// Each fold's model is handed over with the lists it did not see:
+	// together they are every list once, and it ranks them as counted.
+	seen := make([]int, len(lists))
+	top1 := 0
+	again, err := CrossValidate(lists, groups, 3, cfg, nil, func(m *Model, test []int) error {
+		for _, i := range test {
+			seen[i]++
+			if m.firstRelevant(&lists[i]) == 1 {
+				top1++
+			}
+		}
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(got, again) {
+		t.Fatalf("a seed gave %+v, then %+v (%v)", got, again, err)
 	}
-	if _, err := CrossValidate(lists, groups, 1, cfg, nil); err == nil {
+	for i, n := range seen {
+		if n != 1 {
+			t.Fatalf("list %d held out %d times", i, n)
+		}
+	}
+	if got := 100 * float64(top1) / 120; got < all.Top1-0.01 || got > all.Top1+0.01 {
+		t.Fatalf("the held-out models put %.2f%% first, the results say %.2f%%", got, all.Top1)
+	}
+	if _, err := CrossValidate(lists, groups, 1, cfg, nil, nil); err == nil {
 		t.Fatal("one fold accepted")
 	}
-	if _, err := CrossValidate(lists, groups[:5], 3, cfg, nil); err == nil {
+	if _, err := CrossValidate(lists, groups[:5], 3, cfg, nil, nil); err == nil {
 		t.Fatal("groups of another length accepted")
 	}
 }
