@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -49,14 +48,7 @@ folder (docs/operations.md).`,
 					return fmt.Errorf("backup by the server at %s: %w", base, err)
 				}
 			} else {
-				// Opening a store creates it: a mistyped folder would give an empty backup.
-				if _, err := os.Stat(filepath.Join(cfg.DataDir, "collections")); err != nil {
-					return fmt.Errorf("nothing to back up: %s holds no collections, and no server answers at %s", cfg.DataDir, cfg.Addr)
-				}
-				if err := cfg.notServed(cfg.DataDir); err != nil {
-					return err
-				}
-				store, err := index.OpenStore(cfg.DataDir, index.Options{})
+				store, err := cfg.openExisting("nothing to back up: ")
 				if err != nil {
 					return err
 				}

@@ -94,14 +94,7 @@ func listCollections(cmd *cobra.Command, cfg *config) error {
 		}
 		infos = res.Details
 	} else {
-		// Opening a store creates it: a mistyped folder would list nothing.
-		if _, err := os.Stat(filepath.Join(cfg.DataDir, "collections")); err != nil {
-			return fmt.Errorf("%s holds no collections, and no server answers at %s", cfg.DataDir, cfg.Addr)
-		}
-		if err := cfg.notServed(cfg.DataDir); err != nil {
-			return err
-		}
-		store, err := index.OpenStore(cfg.DataDir, index.Options{})
+		store, err := cfg.openExisting("")
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/shoulders-qa/shoulders/index"
 )
 
 // A server marks its data folder as its own: it holds a lock on
@@ -32,6 +34,19 @@ func (c *config) notServed(dir string) error {
 		at = " at " + url
 	}
 	return fmt.Errorf("%w%s: %s; ingest, ask, search, collections and backup send their work to it by themselves, other commands need it stopped first", errServed, at, dir)
+}
+
+// openExisting opens the store of --data-dir for a command run without a
+// server. Opening a store creates it, so a mistyped folder would seem
+// empty: one without collections is an error, prefixed by what it stops.
+func (c *config) openExisting(stops string) (*index.Store, error) {
+	if err := c.notServed(c.DataDir); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(c.DataDir, "collections")); err != nil {
+		return nil, fmt.Errorf("%s%s holds no collections, and no server answers at %s", stops, c.DataDir, c.Addr)
+	}
+	return index.OpenStore(c.DataDir, index.Options{})
 }
 
 // claimFolder marks dir as served by this process until it exits.
