@@ -149,12 +149,8 @@ func ingestThrough(cmd *cobra.Command, cfg *config, base string, in index.Ingest
 	rep, err := r.run(cmd.Context(), srcs)
 	_ = bar.Finish()
 	printProblems(rep.Problems, rep.Skipped)
-	perSecond := 0.0
-	if rep.Elapsed > 0 {
-		perSecond = float64(rep.Passages) / rep.Elapsed.Seconds()
-	}
 	fmt.Printf("ingested %d documents, %d passages into %q through the server at %s in %s (%.0f passages/s); %d records skipped\n",
-		rep.Documents, rep.Passages, cfg.Collection, base, rep.Elapsed.Round(time.Millisecond), perSecond, rep.Skipped)
+		rep.Documents, rep.Passages, cfg.Collection, base, rep.Elapsed.Round(time.Millisecond), rep.PassagesPerSecond(), rep.Skipped)
 	return ingestOutcome(err, rep.Documents, rep.Passages)
 }
 

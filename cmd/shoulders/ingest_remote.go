@@ -33,14 +33,6 @@ type remoteIngest struct {
 	progress   func(bytes int64, passages int)
 }
 
-// remoteReport is what a remote ingest did: the counts are those the
-// server acknowledged, and so are stored.
-type remoteReport struct {
-	Documents, Passages, Skipped int
-	Problems                     []corpus.Problem
-	Elapsed                      time.Duration
-}
-
 // batch is one request's worth of documents, already encoded.
 type batch struct {
 	docs  []encoded
@@ -54,19 +46,20 @@ type encoded struct {
 }
 
 // run reads srcs and sends their documents in batches, reading the next
-// batch while the server stores the last.
-func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (remoteReport, error) {
+// batch while the server stores the last. The report counts what the
+// server acknowledged, and so stored.
+func (r *remoteIngest) run(ctx context.Context, srcs []index.Source) (index.Report, error) {
 	start := time.Now()
 	limit, err := r.maxBody(ctx)
 	if err != nil {
-		return remoteReport{}, err
+		return index.Report{}, err
 	}
 	// Room for the envelope around the documents.
 	room := limit - 512 - len(r.collection)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan batch, 1)
-	var rep remoteReport
+	var rep index.Report
 	var stats corpus.Stats
 	var tooLarge, refused []corpus.Problem // by the reader, and by the server
 	var readErr error
