@@ -39,17 +39,38 @@ func (c Chunker) Split(d Document) []Passage {
 	}
 	units := splitLong(text, Sentences(text), 2*words)
 	counts := make([]int, len(units))
+	heads := make([]bool, len(units))
 	for i, u := range units {
 		counts[i] = len(strings.Fields(text[u.Start:u.End]))
+		heads[i] = isHeading(text, u, counts[i])
 	}
 	var out []Passage
 	for i := 0; i < len(units); {
 		n, j := 0, i
 		for j < len(units) && (n == 0 || n+counts[j] <= words+words/4) {
+			// A heading opens the next passage once this one has a body,
+			// so that a section's title is found with its text.
+			if heads[j] && n > 0 && n >= words/3 {
+				break
+			}
 			n += counts[j]
 			j++
 			if n >= words {
 				break
+			}
+		}
+		if j < len(units) && j-1 > i && heads[j-1] {
+			j-- // nor does a passage end with a heading: it leads the next
+		} else if j < len(units) && !heads[j] {
+			// A short tail of the section goes with it when it fits, so
+			// that the next passage can open at the next heading.
+			k, tail := j, 0
+			for k < len(units) && !heads[k] && tail < words/3 {
+				tail += counts[k]
+				k++
+			}
+			if k < len(units) && heads[k] && tail < words/3 && n+tail <= words+words/4 {
+				j = k
 			}
 		}
 		out = append(out, c.passage(d, len(out), units[i].Start, units[j-1].End))
@@ -66,6 +87,22 @@ func (c Chunker) Split(d Document) []Passage {
 		i = next
 	}
 	return out
+}
+
+// isHeading tells a title standing alone from a sentence: a short single
+// line, set apart by blank lines, without a sentence's closing mark, as
+// the Markdown, HTML and text readers leave a section heading.
+func isHeading(text string, u Span, words int) bool {
+	s := text[u.Start:u.End]
+	if words == 0 || words > 12 || strings.ContainsRune(s, '\n') || strings.ContainsRune(".!?:;,", rune(s[len(s)-1])) {
+		return false
+	}
+	before := strings.TrimRight(text[:u.Start], " \t\r")
+	if before != "" && !strings.HasSuffix(before, "\n\n") && !strings.HasSuffix(before, "\n\r\n") {
+		return false
+	}
+	after := strings.TrimLeft(text[u.End:], " \t\r")
+	return strings.HasPrefix(after, "\n") && blankLineAt(after, 1)
 }
 
 func (c Chunker) passage(d Document, ord, start, end int) Passage {

@@ -1,6 +1,9 @@
 package corpus
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,5 +85,68 @@ func TestPrechunkedStaysWhole(t *testing.T) {
 	ps := Chunker{Words: 10}.Split(d)
 	if len(ps) != 1 || ps[0].ID != "p#0" {
 		t.Fatalf("prechunked document split into %d passages", len(ps))
+	}
+}
+
+// A section heading opens the passage of its section rather than closing
+// the one before, in the text the Markdown reader makes of a document.
+func TestChunkerStartsPassagesAtHeadings(t *testing.T) {
+	headings := []string{"Night rota", "Expense claims", "Roof garden"}
+	var md strings.Builder
+	md.WriteString("# Handbook\n\n")
+	for s, heading := range headings {
+		fmt.Fprintf(&md, "## %s\n\n", heading)
+		for range 3 + s {
+			md.WriteString("Every team keeps its own notes in the shared folder, dated and signed by whoever wrote them. ")
+		}
+		// A short last paragraph stays with its section.
+		md.WriteString("\n\nThe rule was agreed at the spring meeting.\n\n")
+	}
+	var docs []Document
+	if _, err := Read(context.Background(), strings.NewReader(md.String()), "handbook.md", Markdown, func(d Document) error {
+		docs = append(docs, d)
+		return nil
+	}); err != nil || len(docs) != 1 {
+		t.Fatalf("%d documents, %v", len(docs), err)
+	}
+	ps := Chunker{Words: 70}.Split(docs[0])
+	var starts []string
+	for i, p := range ps {
+		first, _, _ := strings.Cut(p.Text, "\n")
+		starts = append(starts, first)
+		for _, h := range headings {
+			if strings.HasSuffix(p.Text, h) {
+				t.Errorf("passage %d ends with the heading %q", i, h)
+			}
+		}
+	}
+	for _, h := range headings[1:] {
+		if !slices.Contains(starts, h) {
+			t.Errorf("no passage starts with %q; passages start with %q", h, starts)
+		}
+	}
+	if slices.Contains(starts, "The rule was agreed at the spring meeting.") {
+		t.Errorf("a section's last paragraph opens a passage: %q", starts)
+	}
+}
+
+// A heading is a short line standing alone without a sentence's closing
+// mark; a sentence, a line within a paragraph and a long line are not.
+func TestIsHeading(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Intro.\n\n[Night rota]\n\nText.":                             true,
+		"[Night rota]\n\nText.":                                       true,
+		"Intro.\n\n[The rule was agreed.]\n\nText.":                   false,
+		"Intro.\n[Night rota]\n\nText.":                               false,
+		"Intro.\n\n[Night rota]\nText.":                               false,
+		"Intro.\n\n[Night rota]":                                      false,
+		"Intro.\n\n[" + strings.Repeat("word ", 13) + "end]\n\nText.": false,
+	} {
+		start, end := strings.Index(text, "["), strings.Index(text, "]")
+		plain := text[:start] + text[start+1:end] + text[end+1:]
+		u := Span{start, end - 1}
+		if got := isHeading(plain, u, len(strings.Fields(plain[u.Start:u.End]))); got != want {
+			t.Errorf("%q: heading %v, want %v", plain, got, want)
+		}
 	}
 }
