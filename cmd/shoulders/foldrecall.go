@@ -24,7 +24,6 @@ var cvBudgets = []int{256, 512}
 // order for reference. It uses shoulders eval's packing and judgement,
 // so that packing can be tuned on training questions alone.
 type foldRecall struct {
-	ctx       context.Context
 	examples  []rerank.Example
 	questions []corpus.Question // aligned with examples; Subset is the group
 	stats     func(collection string) (rerank.Stats, error)
@@ -37,20 +36,20 @@ type foldRecall struct {
 	n    map[string]int
 }
 
-func newFoldRecall(ctx context.Context, a *app, tokens reader.TokenCounter, examples []rerank.Example, questions []corpus.Question, groups []string, lex *rerank.Lexicon) *foldRecall {
+func newFoldRecall(a *app, tokens reader.TokenCounter, examples []rerank.Example, questions []corpus.Question, groups []string, lex *rerank.Lexicon) *foldRecall {
 	qs := make([]corpus.Question, len(questions))
 	for i, q := range questions {
 		q.Subset = groups[i]
 		qs[i] = q
 	}
 	store := a.store
-	return &foldRecall{ctx: ctx, examples: examples, questions: qs, lex: lex, tokens: tokens, policy: a.reader.Config.Policy,
+	return &foldRecall{examples: examples, questions: qs, lex: lex, tokens: tokens, policy: a.reader.Config.Policy,
 		stats: func(name string) (rerank.Stats, error) { return store.Collection(name, false) },
 		hits:  map[string]map[string][]float64{}, n: map[string]int{}}
 }
 
 // measure packs the held-out questions of one fold both ways.
-func (f *foldRecall) measure(m *rerank.Model, test []int) error {
+func (f *foldRecall) measure(ctx context.Context, m *rerank.Model, test []int) error {
 	rr := &rerank.Reranker{Model: m, Lexicon: f.lex}
 	orders := map[string]func(e rerank.Example) ([]retriever.Candidate, error){
 		"rerank": func(e rerank.Example) ([]retriever.Candidate, error) {
@@ -58,7 +57,7 @@ func (f *foldRecall) measure(m *rerank.Model, test []int) error {
 			if err != nil {
 				return nil, err
 			}
-			return rr.Rerank(f.ctx, e.Collection, st, e.Question, e.Candidates)
+			return rr.Rerank(ctx, e.Collection, st, e.Question, e.Candidates)
 		},
 		"first": func(e rerank.Example) ([]retriever.Candidate, error) { return e.Candidates, nil },
 	}
@@ -88,7 +87,7 @@ func (f *foldRecall) measure(m *rerank.Model, test []int) error {
 					c, err := order(byText[text])
 					return c, nil, err
 				}}
-			res, err := run.Run(f.ctx, qs)
+			res, err := run.Run(ctx, qs)
 			if err != nil {
 				return err
 			}

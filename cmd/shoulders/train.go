@@ -173,12 +173,12 @@ every question.`,
 					_ = tbar.Set(100 * done / total)
 				}}
 			if folds > 0 {
-				fr := newFoldRecall(ctx, a, evalTokens(cfg), examples, questions, groups, lex)
+				fr := newFoldRecall(a, evalTokens(cfg), examples, questions, groups, lex)
 				res, err := rerank.CrossValidate(lists, groups, folds, tcfg, func(fold int) {
 					stage = fmt.Sprintf("fold %d/%d", fold+1, folds)
 				}, func(m *rerank.Model, test []int) error {
 					tbar.Describe(stage + ": packing the held-out questions")
-					return fr.measure(m, test)
+					return fr.measure(ctx, m, test)
 				})
 				_ = tbar.Finish()
 				if err != nil {
