@@ -31,7 +31,8 @@ func (d *Dataset) IsBEIR() bool { return d.Qrels != nil }
 // DatasetSpec names a dataset and where its files are.
 type DatasetSpec struct {
 	// Name: qamix, squad, nq, nq-open, dpr-nq, dpr-trivia, dpr-wq,
-	// dpr-curated, dpr-squad, beir, scifact, or questions (your own
+	// dpr-curated, dpr-squad, beir, scifact, docs (questions about the
+	// project's own docs/, asked of them), or questions (your own
 	// Questions file over your Corpus files).
 	Name  string
 	Split string // train, dev, test or all; "" means the dataset's evaluation split
@@ -45,7 +46,16 @@ type DatasetSpec struct {
 }
 
 // DatasetNames lists the datasets LoadDataset knows.
-var DatasetNames = []string{"qamix", "squad", "nq", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad", "scifact", "beir", "questions"}
+var DatasetNames = []string{"qamix", "squad", "nq", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad", "scifact", "beir", "docs", "questions"}
+
+// The docs dataset: questions a user of Shoulders asks, with the answer
+// strings its documentation gives, over that documentation. Paths are
+// from the repository root. What the demo of make run serves is measured
+// by them.
+const (
+	DocsQuestions = "eval/testdata/docs-questions.jsonl"
+	DocsCorpus    = "docs"
+)
 
 var dprFiles = map[string]string{
 	"dpr-nq": "nq.test", "dpr-trivia": "trivia.test", "dpr-wq": "wq.test", "dpr-curated": "curated.test", "dpr-squad": "squad.test",
@@ -102,13 +112,19 @@ func LoadDataset(ctx context.Context, spec DatasetSpec) (*Dataset, error) {
 				return nil, err
 			}
 		}
-	case "questions", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad":
+	case "questions", "docs", "nq-open", "dpr-nq", "dpr-trivia", "dpr-wq", "dpr-curated", "dpr-squad":
 		if d.Split == "" {
 			d.Split = "test"
 		}
 		def := shared("nq/NQ-open.dev.jsonl.gz")
-		if spec.Name == "questions" {
-			if spec.Questions == "" {
+		if spec.Name == "docs" {
+			def = DocsQuestions
+			if len(spec.Corpus) == 0 {
+				spec.Corpus = []string{DocsCorpus}
+			}
+		}
+		if spec.Name == "questions" || spec.Name == "docs" {
+			if spec.Name == "questions" && spec.Questions == "" {
 				return nil, fmt.Errorf("the questions dataset needs --questions (JSONL: question, with answers or passage_ids or doc_ids) and --corpus")
 			}
 			d.Split = "all" // a file of your own has no splits
@@ -122,6 +138,9 @@ func LoadDataset(ctx context.Context, spec DatasetSpec) (*Dataset, error) {
 		path := pick(spec.Questions, def)
 		fh, err := corpus.Open(path)
 		if err != nil {
+			if spec.Name == "docs" {
+				return nil, fmt.Errorf("the docs dataset is read from the repository root: %w", err)
+			}
 			return nil, err
 		}
 		st, err := corpus.QuestionFile(ctx, fh, path, spec.Name, spec.Name == "dpr-curated", func(q corpus.Question) error {

@@ -50,9 +50,11 @@ report.html (with plots) to --out.
 Datasets: qamix (SQuAD dev + NQ oracle, with its fixed train/dev split),
 squad, nq (NQ oracle), nq-open, dpr-nq, dpr-trivia, dpr-wq, dpr-curated,
 dpr-squad (these need --corpus: their Wikipedia passages are not in the
-shared data), scifact, beir (--corpus, --queries, --qrels), and questions:
-your own --questions file over your --corpus, each line a question with
-"answers", or with the "passage_ids" or "doc_ids" that answer it.
+shared data), scifact, beir (--corpus, --queries, --qrels), docs (questions
+about Shoulders over its own docs/, what make run serves; run from the
+repository root), and questions: your own --questions file over your
+--corpus, each line a question with "answers", or with the "passage_ids"
+or "doc_ids" that answer it.
 
 Question-answering sets report DPR top-k accuracy (k = 1..100) and answer
 recall within each token budget; with an LM configured also exact match and
