@@ -38,10 +38,10 @@ func benchCmd(cfg *config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Run the standard benchmark suite and refresh BENCHMARKS.md",
-		Long: `Run the standard suite on the shared data: QA-mix dev and BEIR SciFact
-with every ranker, and the docs questions (asked of the project's docs/,
-what make run serves; run from the repository root), ingest throughput, search latency, and synthetic corpora
-of each --scale size. Writes BENCHMARKS.md beside --out, and in --out
+		Long: `Run the standard suite: QA-mix dev and BEIR SciFact from the shared
+data, and the docs questions (asked of the project's docs/, what make run
+serves; run from the repository root), each with every ranker; ingest
+throughput, search latency, and synthetic corpora of each --scale size. Writes BENCHMARKS.md beside --out, and in --out
 results.json (one flat object of every figure), report.json and report.html.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
