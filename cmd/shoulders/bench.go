@@ -41,8 +41,9 @@ func benchCmd(cfg *config) *cobra.Command {
 		Long: `Run the standard suite: QA-mix dev and BEIR SciFact from the shared
 data, and the docs questions (asked of the project's docs/, what make run
 serves; run from the repository root), each with every ranker; ingest
-throughput, search latency, and synthetic corpora of each --scale size. Writes BENCHMARKS.md beside --out, and in --out
-results.json (one flat object of every figure), report.json and report.html.`,
+throughput, search latency, and synthetic corpora of each --scale size.
+Writes BENCHMARKS.md beside --out, and in --out results.json (one flat
+object of every figure), report.json and report.html.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBench(cmd.Context(), cfg, shared, out, scales, rankers)
