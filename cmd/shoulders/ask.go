@@ -35,6 +35,12 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 			if q == "" {
 				return fmt.Errorf("the question is empty")
 			}
+			if err := cfg.checkK(); err != nil {
+				return err
+			}
+			if budget < 0 {
+				return fmt.Errorf("--budget must be a positive number of tokens (0: what the LM context allows), not %d", budget)
+			}
 			mode, err := reader.ParseRecursionMode(recMode)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,6 +158,15 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.DurationVar(&c.DenseTimeout, "dense-timeout", envDuration("SHOULDERS_DENSE_TIMEOUT", 2*time.Second), "after this the hybrid retriever answers from BM25 alone (SHOULDERS_DENSE_TIMEOUT)")
 }
 
+// checkK refuses a candidate count that retrieves nothing, which a
+// server would refuse too, rather than quietly using the default.
+func (c *config) checkK() error {
+	if c.K < 1 {
+		return fmt.Errorf("-k must be at least 1, not %d", c.K)
+	}
+	return nil
+}
+
 func (c *config) logger() *slog.Logger {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
@@ -257,10 +267,16 @@ func (c *config) openAt(dir string) (*app, error) {
 	}
 	if _, ok := rd.Retrievers[c.Retrieval]; !ok {
 		a.Close()
+		if a.vectors == nil && slices.Contains(vectorModes, c.Retrieval) {
+			return nil, fmt.Errorf("retrieval mode %q needs Weaviate, which is off here (SHOULDERS_WEAVIATE=auto with 'make weaviate' built, or SHOULDERS_WEAVIATE_URL); available: %s", c.Retrieval, strings.Join(rd.Modes(), ", "))
+		}
 		return nil, fmt.Errorf("unknown retrieval mode %q (available: %s)", c.Retrieval, strings.Join(rd.Modes(), ", "))
 	}
 	return a, nil
 }
+
+// vectorModes are the retrieval modes that openVectors adds.
+var vectorModes = []string{"dense", "hybrid", "weaviate-bm25", "weaviate-hybrid"}
 
 // openVectors connects the vector side: the configured Weaviate, or a
 // managed weaviate-server beside the data, with the configured embedder.

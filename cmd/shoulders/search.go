@@ -25,6 +25,9 @@ func searchCmd(cfg *config) *cobra.Command {
 			if q == "" {
 				return fmt.Errorf("the query is empty")
 			}
+			if err := cfg.checkK(); err != nil {
+				return err
+			}
 			f, err := cliFilter(docs, meta)
 			if err != nil {
 				return err
