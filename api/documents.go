@@ -243,17 +243,26 @@ func (s *Server) handleGetDocument(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	doc, err := GetDocument(c.Request.Context(), col, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, doc)
+}
+
+// GetDocument reads document id of col with its passages and its text,
+// rebuilt from them.
+func GetDocument(ctx context.Context, col *index.Collection, id string) (DocumentResponse, error) {
 	rec, err := col.Record(id)
 	if err != nil {
-		fail(c, err)
-		return
+		return DocumentResponse{}, err
 	}
-	ps, err := col.DocumentPassages(c.Request.Context(), id)
+	ps, err := col.DocumentPassages(ctx, id)
 	if err != nil {
-		fail(c, err)
-		return
+		return DocumentResponse{}, err
 	}
-	c.JSON(http.StatusOK, DocumentResponse{DocRecord: rec, Collection: col.Name, Text: joinPassages(ps), Passages: ps})
+	return DocumentResponse{DocRecord: rec, Collection: col.Name, Text: joinPassages(ps), Passages: ps}, nil
 }
 
 // joinPassages rebuilds the document text from its passages, using their

@@ -64,7 +64,23 @@ func TestCollectionsCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "default") || !regexp.MustCompile(`(?m)^team-a\s+2\s+2\s`).MatchString(out) {
 		t.Fatalf("collections: %v\n%s", err, out)
 	}
-	if out, err := run("collections", "delete", "team-a", "--addr", addr); err != nil || out != "deleted team-a: 2 documents, 2 passages\n" {
+	// Documents are listed, shown and deleted one by one, vectors too.
+	if out, err := run("documents", "-c", "team-a", "--addr", addr); err != nil || !regexp.MustCompile(`(?m)^menu.md\s+Menu\s+1\s`).MatchString(out) || !strings.Contains(out, "offsite.md") {
+		t.Fatalf("documents: %v\n%s", err, out)
+	}
+	if out, err := run("documents", "show", "offsite.md", "-c", "team-a", "--addr", addr); err != nil || !strings.Contains(out, "Lisbon every May") {
+		t.Fatalf("documents show: %v\n%s", err, out)
+	}
+	if out, err := run("documents", "delete", "menu.md", "-c", "team-a", "--addr", addr); err != nil || out != "deleted menu.md: 1 passages\n" {
+		t.Fatalf("documents delete: %v\n%s", err, out)
+	}
+	if out, err := run("search", "--retrieval", "dense", "--json", "-c", "team-a", "--addr", addr, "lunch soup and bread"); err != nil || strings.Contains(out, "menu.md") || !strings.Contains(out, "offsite.md") {
+		t.Fatalf("dense search after deleting menu.md: %v\n%s", err, out)
+	}
+	if out, err := run("documents", "delete", "menu.md", "-c", "team-a", "--addr", addr); err == nil || !strings.Contains(out, `not in collection "team-a": menu.md`) {
+		t.Fatalf("second documents delete: %v\n%s", err, out)
+	}
+	if out, err := run("collections", "delete", "team-a", "--addr", addr); err != nil || out != "deleted team-a: 1 documents, 1 passages\n" {
 		t.Fatalf("delete: %v\n%s", err, out)
 	}
 	var ready struct {
@@ -92,6 +108,17 @@ func TestCollectionsCommand(t *testing.T) {
 	other := freeAddr(t)
 	if out, err := run("collections", "--addr", other, "--data-dir", data); err != nil || strings.Contains(out, "team-a") || !strings.Contains(out, "default") {
 		t.Fatalf("collections without a server: %v\n%s", err, out)
+	}
+	out, err = run("documents", "--addr", other, "--data-dir", data)
+	formats := regexp.MustCompile(`(?m)^(\S*formats\.md)\s`).FindStringSubmatch(out)
+	if err != nil || formats == nil {
+		t.Fatalf("documents without a server: %v\n%s", err, out)
+	}
+	if out, err := run("documents", "delete", formats[1], "--addr", other, "--data-dir", data); err != nil || !regexp.MustCompile(`(?m)^deleted \S*formats.md: [1-9][0-9]* passages$`).MatchString(out) {
+		t.Fatalf("documents delete without a server: %v\n%s", err, out)
+	}
+	if out, err := run("documents", "--addr", other, "--data-dir", data); err != nil || strings.Contains(out, "formats.md") || !strings.Contains(out, "api.md") {
+		t.Fatalf("documents after a delete without a server: %v\n%s", err, out)
 	}
 	if out, err := run("collections", "delete", "default", "--addr", other, "--data-dir", data); err != nil || !regexp.MustCompile(`deleted default: [1-9][0-9]* documents`).MatchString(out) {
 		t.Fatalf("delete without a server: %v\n%s", err, out)

@@ -19,6 +19,6 @@ Every flag has an environment variable, shown in its help.`,
 		SilenceErrors: true,
 	}
 	cfg.bind(root)
-	root.AddCommand(serveCmd(cfg), ingestCmd(cfg), askCmd(cfg), searchCmd(cfg), evalCmd(cfg), benchCmd(cfg), benchScaleCmd(cfg), trainCmd(cfg), demosCmd(cfg), feedbackCmd(cfg), backupCmd(cfg), collectionsCmd(cfg), reindexCmd(cfg), keysCmd(cfg), loadCmd(cfg), testLMCmd(), pdfTextCmd())
+	root.AddCommand(serveCmd(cfg), ingestCmd(cfg), askCmd(cfg), searchCmd(cfg), evalCmd(cfg), benchCmd(cfg), benchScaleCmd(cfg), trainCmd(cfg), demosCmd(cfg), feedbackCmd(cfg), backupCmd(cfg), collectionsCmd(cfg), documentsCmd(cfg), reindexCmd(cfg), keysCmd(cfg), loadCmd(cfg), testLMCmd(), pdfTextCmd())
 	return root
 }
