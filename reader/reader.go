@@ -53,6 +53,10 @@ func (c Config) withDefaults() Config {
 type Reader struct {
 	// Retrievers by retrieval mode name ("bm25", ...).
 	Retrievers map[string]retriever.Retriever
+	// Unavailable says, by mode name, why a mode this build knows is not
+	// configured here ("dense" without a vector index), so that asking
+	// for it is answered with the reason.
+	Unavailable map[string]string
 	// DefaultRetrieval names the mode used when a request names none.
 	DefaultRetrieval string
 	// LM writes answers; nil means evidence answers.
@@ -152,6 +156,24 @@ func (r *Reader) Modes() []string {
 	return out
 }
 
+// unknownMode is the error for a mode not configured, with the reason
+// when one is known.
+func (r *Reader) unknownMode(mode string) error {
+	if why := r.Unavailable[mode]; why != "" {
+		return fmt.Errorf("%w %q: %s (available: %s)", ErrUnknownRetrieval, mode, why, strings.Join(r.Modes(), ", "))
+	}
+	return fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
+}
+
+// CheckMode reports whether mode is configured, with ErrUnknownRetrieval
+// and the reason when it is not.
+func (r *Reader) CheckMode(mode string) error {
+	if _, ok := r.Retrievers[mode]; !ok {
+		return r.unknownMode(mode)
+	}
+	return nil
+}
+
 // Retrieval is the outcome of Retrieve.
 type Retrieval struct {
 	Candidates []retriever.Candidate
@@ -176,7 +198,7 @@ func (r *Reader) Retrieve(ctx context.Context, req Request) (Retrieval, error) {
 	res := Retrieval{Mode: mode}
 	ret, ok := r.Retrievers[mode]
 	if !ok {
-		return res, fmt.Errorf("%w %q (available: %s)", ErrUnknownRetrieval, mode, strings.Join(r.Modes(), ", "))
+		return res, r.unknownMode(mode)
 	}
 	release, err := r.acquire(ctx)
 	if err != nil {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -17,7 +20,7 @@ func TestAskAndSearchRefuseBadSettings(t *testing.T) {
 		{[]string{"ask", "-k", "0", "what is packing"}, "-k must be at least 1"},
 		{[]string{"search", "-k", "-3", "packing"}, "-k must be at least 1"},
 		{[]string{"ask", "--budget", "-5", "what is packing"}, "--budget must be a positive"},
-		{[]string{"search", "--retrieval", "hybrid", "packing"}, `"hybrid" needs Weaviate, which is off`},
+		{[]string{"search", "--retrieval", "hybrid", "packing"}, `"hybrid": it needs Weaviate, which is off`},
 		{[]string{"search", "--retrieval", "hybird", "packing"}, `unknown retrieval mode "hybird"`},
 	}
 	for _, c := range cases {
@@ -25,5 +28,25 @@ func TestAskAndSearchRefuseBadSettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
+	}
+}
+
+// A server without Weaviate tells a client asking for dense retrieval
+// why it cannot have it.
+func TestServerNamesWhyAModeIsMissing(t *testing.T) {
+	bin, data, addr := shouldersBin(t), t.TempDir(), freeAddr(t)
+	srv, _ := serveDocs(t, bin, data, addr, "SHOULDERS_RERANKER=none")
+	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	resp, err := http.Post("http://"+addr+"/v1/search", "application/json", strings.NewReader(`{"query": "packing", "retrieval": "dense"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error struct{ Code, Message string } }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || body.Error.Code != "unknown_retrieval" || !strings.Contains(body.Error.Message, "needs Weaviate") {
+		t.Fatalf("dense search without Weaviate: %s %+v", resp.Status, body)
 	}
 }

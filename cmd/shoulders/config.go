@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -265,12 +264,15 @@ func (c *config) openAt(dir string) (*app, error) {
 		store.Close()
 		return nil, err
 	}
-	if _, ok := rd.Retrievers[c.Retrieval]; !ok {
-		a.Close()
-		if a.vectors == nil && slices.Contains(vectorModes, c.Retrieval) {
-			return nil, fmt.Errorf("retrieval mode %q needs Weaviate, which is off here (SHOULDERS_WEAVIATE=auto with 'make weaviate' built, or SHOULDERS_WEAVIATE_URL); available: %s", c.Retrieval, strings.Join(rd.Modes(), ", "))
+	if a.vectors == nil {
+		rd.Unavailable = map[string]string{}
+		for _, m := range vectorModes {
+			rd.Unavailable[m] = "it needs Weaviate, which is off here (SHOULDERS_WEAVIATE=auto with 'make weaviate' built, or SHOULDERS_WEAVIATE_URL)"
 		}
-		return nil, fmt.Errorf("unknown retrieval mode %q (available: %s)", c.Retrieval, strings.Join(rd.Modes(), ", "))
+	}
+	if err := rd.CheckMode(c.Retrieval); err != nil {
+		a.Close()
+		return nil, err
 	}
 	return a, nil
 }
