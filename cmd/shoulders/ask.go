@@ -92,9 +92,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(a)
+				return printJSON(os.Stdout, a)
 			}
 			printAnswer(a)
 			return nil
@@ -185,6 +183,13 @@ func answers(base string) error {
 		return fmt.Errorf("health check answered %s", resp.Status)
 	}
 	return nil
+}
+
+// printJSON writes v indented, as --json prints it.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func postJSON(ctx context.Context, url string, body, out any) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -55,9 +54,7 @@ without a server the data folder is used here.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(doc)
+				return printJSON(cmd.OutOrStdout(), doc)
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s\n", doc.Title)
@@ -174,9 +171,7 @@ func listDocuments(cmd *cobra.Command, cfg *config, offset, limit int, asJSON bo
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(cmd.OutOrStdout(), res)
 	}
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "id\ttitle\tpassages\tupdated")

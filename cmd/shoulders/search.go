@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -51,9 +50,7 @@ func searchCmd(cfg *config) *cobra.Command {
 				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: rt.Mode, Results: rt.Candidates, Degraded: rt.Degraded}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return printJSON(cmd.OutOrStdout(), res)
 			}
 			if len(res.Degraded) > 0 {
 				fmt.Fprintf(os.Stderr, "degraded: %s unavailable; results from BM25\n", strings.Join(res.Degraded, ", "))
