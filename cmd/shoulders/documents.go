@@ -44,9 +44,9 @@ without a server the data folder is used here.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var doc api.DocumentResponse
-			err := withDocuments(cmd, cfg, args[0], func(base, path string) error {
+			err := withDocuments(cmd, cfg, args[0], false, func(base, path string) error {
 				return callJSON(cmd.Context(), "GET", base+path, nil, &doc)
-			}, func(a *app, col *index.Collection) (err error) {
+			}, func(col *index.Collection, _ *index.Synced) (err error) {
 				doc, err = api.GetDocument(cmd.Context(), col, args[0])
 				return err
 			})
@@ -87,13 +87,13 @@ started with --seed adds a file of its folder again when it next starts.`,
 			var missing []string
 			for _, id := range args {
 				var res struct{ Passages int }
-				err := withDocuments(cmd, cfg, id, func(base, path string) error {
+				err := withDocuments(cmd, cfg, id, true, func(base, path string) error {
 					return callJSON(cmd.Context(), "DELETE", base+path, nil, &res)
-				}, func(a *app, col *index.Collection) error {
+				}, func(col *index.Collection, synced *index.Synced) error {
 					var rec index.DocRecord
 					var err error
-					if a.synced != nil {
-						rec, err = a.synced.Delete(cmd.Context(), col, id)
+					if synced != nil {
+						rec, err = synced.Delete(cmd.Context(), col, id)
 					} else {
 						rec, err = col.Delete(cmd.Context(), id)
 					}
@@ -121,8 +121,9 @@ started with --seed adds a file of its folder again when it next starts.`,
 
 // withDocuments runs remote against the running server, with the API path
 // of document id (or of the list, when id is empty), or else local against
-// the collection opened here.
-func withDocuments(cmd *cobra.Command, cfg *config, id string, remote func(base, path string) error, local func(a *app, col *index.Collection) error) error {
+// the collection opened here, with the vector index when vectors is set
+// (a delete) and without it, which is quicker, to read.
+func withDocuments(cmd *cobra.Command, cfg *config, id string, vectors bool, remote func(base, path string) error, local func(col *index.Collection, synced *index.Synced) error) error {
 	if id != "" {
 		if err := corpus.ValidateDocID(id); err != nil {
 			return err
@@ -138,6 +139,18 @@ func withDocuments(cmd *cobra.Command, cfg *config, id string, remote func(base,
 		}
 		return nil
 	}
+	if !vectors {
+		store, err := cfg.openExisting("")
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		col, err := store.Collection(cfg.Collection, false)
+		if err != nil {
+			return lockedHint(err, cfg)
+		}
+		return local(col, nil)
+	}
 	a, err := cfg.open()
 	if err != nil {
 		return err
@@ -147,7 +160,7 @@ func withDocuments(cmd *cobra.Command, cfg *config, id string, remote func(base,
 	if err != nil {
 		return lockedHint(err, cfg)
 	}
-	return local(a, col)
+	return local(col, a.synced)
 }
 
 func listDocuments(cmd *cobra.Command, cfg *config, offset, limit int, asJSON bool) error {
@@ -160,9 +173,9 @@ func listDocuments(cmd *cobra.Command, cfg *config, offset, limit int, asJSON bo
 		Offset     int               `json:"offset"`
 		Documents  []index.DocRecord `json:"documents"`
 	}
-	err := withDocuments(cmd, cfg, "", func(base, path string) error {
+	err := withDocuments(cmd, cfg, "", false, func(base, path string) error {
 		return callJSON(cmd.Context(), "GET", fmt.Sprintf("%s%s&offset=%d&limit=%d", base, path, offset, limit), nil, &res)
-	}, func(a *app, col *index.Collection) (err error) {
+	}, func(col *index.Collection, _ *index.Synced) (err error) {
 		res.Collection, res.Offset = col.Name, offset
 		res.Documents, res.Total, err = col.Documents(cmd.Context(), offset, limit)
 		return err
