@@ -18,6 +18,7 @@ type evSentence struct {
 	text       string
 	start, end int // of text in the passage's text
 	terms      map[string]bool
+	order      []string // terms in the order found, so that scores sum the same way every time
 	score      float64
 }
 
@@ -44,6 +45,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
+					s.order = append(s.order, t)
 					df[t]++
 				}
 			}
@@ -60,7 +62,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	}
 	for i := range sents {
 		s := &sents[i]
-		for t := range s.terms {
+		for _, t := range s.order {
 			s.score += math.Log(1 + n/float64(df[t]))
 		}
 		// Title terms count for the sentence too: "When was it founded?"
