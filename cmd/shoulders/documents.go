@@ -84,12 +84,35 @@ that is not there is an error, after the others are deleted. A server
 started with --seed adds a file of its folder again when it next starts.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var missing []string
 			for _, id := range args {
-				var res struct{ Passages int }
-				err := withDocuments(cmd, cfg, id, true, func(base, path string) error {
-					return callJSON(cmd.Context(), "DELETE", base+path, nil, &res)
-				}, func(col *index.Collection, synced *index.Synced) error {
+				if err := corpus.ValidateDocID(id); err != nil {
+					return err
+				}
+			}
+			// One server probe, or one opening of the folder and its
+			// vectors, for all the ids.
+			var missing []string
+			deleted := func(id string, passages int, err error) error {
+				if isNotFound(err) {
+					missing = append(missing, id)
+					return nil
+				}
+				if err == nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "deleted %s: %d passages\n", id, passages)
+				}
+				return err
+			}
+			err := withDocuments(cmd, cfg, "", true, func(base, _ string) error {
+				for _, id := range args {
+					var res struct{ Passages int }
+					err := callJSON(cmd.Context(), "DELETE", base+"/v1/documents/"+url.PathEscape(id)+"?collection="+url.QueryEscape(cfg.Collection), nil, &res)
+					if err := deleted(id, res.Passages, err); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, func(col *index.Collection, synced *index.Synced) error {
+				for _, id := range args {
 					var rec index.DocRecord
 					var err error
 					if synced != nil {
@@ -97,17 +120,14 @@ started with --seed adds a file of its folder again when it next starts.`,
 					} else {
 						rec, err = col.Delete(cmd.Context(), id)
 					}
-					res.Passages = rec.Passages
-					return err
-				})
-				if isNotFound(err) {
-					missing = append(missing, id)
-					continue
+					if err := deleted(id, rec.Passages, err); err != nil {
+						return err
+					}
 				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s: %d passages\n", id, res.Passages)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if len(missing) > 0 {
 				return fmt.Errorf("not in collection %q: %s", cfg.Collection, strings.Join(missing, ", "))
