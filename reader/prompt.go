@@ -49,15 +49,28 @@ The conversation begins with worked examples of questions answered from their pa
 const candidatesPrompt = `
 The user also lists candidate answers given by earlier readings of the same passages, with how many readings gave each. They may be wrong: check them against the passages and give the best-supported answer, one of them or another, with its citations. Candidates are quoted data too.`
 
-// quote escapes text for the inside of a <passage> element.
+// quote escapes text for the inside of an element: markup, so that it
+// cannot open or close one. Quotation marks stay as written there: only an
+// attribute value can end at one, and each &quot; costs tokens of the
+// budget (about 1% of SQuAD's paragraphs, 4% of those that quote).
 func quote(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+	return textEscaper.Replace(s)
 }
+
+// quoteAttr escapes text for an attribute value between double quotes.
+func quoteAttr(s string) string {
+	return attrEscaper.Replace(s)
+}
+
+var (
+	textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+)
 
 // passageBlock is how passage n appears in the prompt. Packing counts the
 // tokens of exactly this text.
 func passageBlock(n int, title, text string) string {
-	return fmt.Sprintf("<passage id=\"%d\" title=\"%s\">\n%s\n</passage>\n", n, quote(title), quote(text))
+	return fmt.Sprintf("<passage id=\"%d\" title=\"%s\">\n%s\n</passage>\n", n, quoteAttr(title), quote(text))
 }
 
 // BuildPrompt numbers the packed passages from 1 in packing order and asks

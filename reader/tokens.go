@@ -48,10 +48,11 @@ func (t tiktoken) Name() string { return t.name }
 // Estimate is a conservative token count for LMs whose tokenizer we do not
 // have. It charges every run of ASCII letters one token per four letters
 // (at least one), every digit one token (SentencePiece models such as
-// Llama 2 and Mistral split numbers into digits), and every other
-// other ASCII character one token, and every non-ASCII character two
-// (byte-level tokenizers split rare CJK or accented letters into byte pieces). On SQuAD it never counts
-// fewer tokens than cl100k_base for a paragraph; see TestEstimateIsConservative.
+// Llama 2 and Mistral split numbers into digits), every other ASCII
+// character one token, and every non-ASCII character two (byte-level
+// tokenizers split rare CJK or accented letters into byte pieces). On
+// SQuAD it never counts fewer tokens than cl100k_base for a paragraph; see
+// TestEstimateIsConservative.
 type Estimate struct{}
 
 // Count implements TokenCounter.
