@@ -30,6 +30,19 @@ type BEIRResult struct {
 	MRR10     float64                   `json:"mrr@10"`
 	Latency   map[string]LatencySummary `json:"latency"`
 	ElapsedMS float64                   `json:"elapsed_ms"`
+	// Queries holds each judged query's figures and ranking, ordered by
+	// query ID: for paired comparisons and TREC run files.
+	Queries []QueryResult `json:"-"`
+}
+
+// A QueryResult is one query's figures in a BEIRRun, and its ranking of
+// documents in trec_eval's order.
+type QueryResult struct {
+	ID        string
+	NDCG10    float64
+	Recall100 float64
+	MRR10     float64
+	Run       []Scored
 }
 
 // Run evaluates every judged query. Passages are mapped to their
@@ -48,6 +61,7 @@ func (r BEIRRun) Run(ctx context.Context, queries map[string]string, qrels map[s
 	sort.Strings(ids)
 	type outcome struct {
 		ndcg, recall, mrr float64
+		run               []Scored
 		stages            map[string]float64
 	}
 	out := make([]outcome, len(ids))
@@ -88,7 +102,7 @@ func (r BEIRRun) Run(ctx context.Context, queries map[string]string, qrels map[s
 					run = append(run, Scored{ID: d, Score: c.Score})
 				}
 				q := Qrels(qrels[ids[i]])
-				out[i] = outcome{NDCG(run, q, 10), Recall(run, q, 100), MRR(run, q, 10), stages}
+				out[i] = outcome{NDCG(run, q, 10), Recall(run, q, 100), MRR(run, q, 10), trecOrder(run), stages}
 				mu.Lock()
 				done++
 				if r.Progress != nil {
@@ -109,8 +123,9 @@ func (r BEIRRun) Run(ctx context.Context, queries map[string]string, qrels map[s
 	res := &BEIRResult{Dataset: r.Dataset, Split: r.Split, Ranker: r.Ranker, N: len(ids), Latency: map[string]LatencySummary{}}
 	var nd, rc, mr []float64
 	stages := map[string][]float64{}
-	for _, o := range out {
+	for i, o := range out {
 		nd, rc, mr = append(nd, o.ndcg), append(rc, o.recall), append(mr, o.mrr)
+		res.Queries = append(res.Queries, QueryResult{ID: ids[i], NDCG10: o.ndcg, Recall100: o.recall, MRR10: o.mrr, Run: o.run})
 		for k, v := range o.stages {
 			stages[k] = append(stages[k], v)
 		}

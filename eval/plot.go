@@ -26,7 +26,12 @@ var palette = []color.Color{
 }
 
 func render(p *plot.Plot) (string, error) {
-	c := vgsvg.New(6.4*vg.Inch, 3.6*vg.Inch)
+	return renderSized(p, 3.6*vg.Inch)
+}
+
+// renderSized draws p as an SVG document of the given height.
+func renderSized(p *plot.Plot, height vg.Length) (string, error) {
+	c := vgsvg.New(6.4*vg.Inch, height)
 	p.Draw(draw.New(c))
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
@@ -143,4 +148,52 @@ func BarPlot(title, ylabel string, names []string, values []float64, refs map[st
 	}
 	p.Legend.Top = false
 	return render(p)
+}
+
+// An Interval is one row of an IntervalPlot: an estimate and its
+// confidence interval.
+type Interval struct {
+	Label         string
+	Value, Lo, Hi float64
+}
+
+type intervals []Interval
+
+func (iv intervals) Len() int                    { return len(iv) }
+func (iv intervals) XY(i int) (float64, float64) { return iv[i].Value, float64(len(iv) - 1 - i) }
+func (iv intervals) XError(i int) (float64, float64) {
+	return iv[i].Value - iv[i].Lo, iv[i].Hi - iv[i].Value
+}
+
+// IntervalPlot draws each row's estimate with its interval, first row on
+// top, against a line at zero: a forest plot of paired differences.
+func IntervalPlot(title, xlabel string, rows []Interval) (string, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Add(plotter.NewGrid())
+	bars, err := plotter.NewXErrorBars(intervals(rows))
+	if err != nil {
+		return "", err
+	}
+	bars.Color = palette[0]
+	pts, err := plotter.NewScatter(intervals(rows))
+	if err != nil {
+		return "", err
+	}
+	pts.Color = palette[0]
+	zero, err := plotter.NewLine(plotter.XYs{{X: 0, Y: -0.5}, {X: 0, Y: float64(len(rows)) - 0.5}})
+	if err != nil {
+		return "", err
+	}
+	zero.Color = palette[1]
+	zero.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(zero, bars, pts)
+	labels := make([]string, len(rows))
+	for i, r := range rows {
+		labels[len(rows)-1-i] = r.Label
+	}
+	p.NominalY(labels...)
+	// A row needs about a line of text.
+	return renderSized(p, vg.Length(1.2+0.22*float64(len(rows)))*vg.Inch)
 }

@@ -79,6 +79,9 @@ type QAResult struct {
 	ElapsedMS      float64 `json:"elapsed_ms"`
 	// Samples keeps every stage latency, for histograms.
 	Samples map[string][]float64 `json:"-"`
+	// Questions holds each question's outcome, in the order asked: for
+	// paired comparisons of rankers and for the per-question file.
+	Questions []QuestionResult `json:"-"`
 }
 
 // A ReaderVariant is one way of reading: plain, recursive, with demos.
@@ -112,6 +115,7 @@ type ReaderMetrics struct {
 }
 
 type readOutcome struct {
+	text                string
 	em, f1              float64
 	in, out, calls, dem int
 	ms                  float64
@@ -119,6 +123,7 @@ type readOutcome struct {
 
 type qaOutcome struct {
 	subset   string
+	top      []string
 	first    int
 	inBudget []bool
 	packed   []int
@@ -126,6 +131,7 @@ type qaOutcome struct {
 	// evidence: the evidence answer holds a gold answer; evWords its length.
 	evidence bool
 	evWords  int
+	evText   string
 	// scored: the question has answer strings, so EM and F1 apply (not to
 	// questions labelled only with relevant ids).
 	scored bool
@@ -194,7 +200,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := r.aggregate(out, budgets)
+	res := r.aggregate(qs, out, budgets)
 	res.ElapsedMS = ms(time.Since(start))
 	return res, nil
 }
@@ -221,6 +227,9 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		has[i] = rel.Passage(c.Passage)
 	}
 	o.first = FirstHit(len(cands), func(i int) bool { return has[i] })
+	for _, c := range cands[:min(len(cands), topIDs)] {
+		o.top = append(o.top, c.Passage.ID)
+	}
 	o.scored = rel.HasAnswers()
 	idx := map[string]int{}
 	for i, c := range cands {
@@ -257,7 +266,7 @@ func (r QARun) one(ctx context.Context, q corpus.Question, budgets []int) (qaOut
 		}
 		ev, _ := reader.Evidence(q.Text, lmPacking.Packed)
 		ev = reader.StripCitations(ev)
-		o.evidence, o.evWords = ev != "" && rel.Excerpt(ev), len(strings.Fields(ev))
+		o.evidence, o.evWords, o.evText = ev != "" && rel.Excerpt(ev), len(strings.Fields(ev)), ev
 	}
 	if r.LM != nil {
 		for vi, v := range r.readers() {
@@ -318,7 +327,7 @@ func (r QARun) read(ctx context.Context, q corpus.Question, v ReaderVariant, can
 		return readOutcome{}, err
 	}
 	ans := reader.StripCitations(rd.Text)
-	ro := readOutcome{em: ExactMatch(ans, q.Answers), f1: F1(ans, q.Answers), in: rd.PromptTokens, out: rd.CompletionTokens, calls: 1, dem: demoTokens}
+	ro := readOutcome{text: ans, em: ExactMatch(ans, q.Answers), f1: F1(ans, q.Answers), in: rd.PromptTokens, out: rd.CompletionTokens, calls: 1, dem: demoTokens}
 	if rd.Recursion != nil {
 		ro.calls = 0
 		for _, p := range rd.Recursion.Passes {
@@ -328,7 +337,7 @@ func (r QARun) read(ctx context.Context, q corpus.Question, v ReaderVariant, can
 	return ro, nil
 }
 
-func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
+func (r QARun) aggregate(qs []corpus.Question, out []qaOutcome, budgets []int) *QAResult {
 	res := &QAResult{Dataset: r.Dataset, Split: r.Split, Ranker: r.Ranker, Packing: r.Policy, Subsets: map[string]*QAMetrics{}, Latency: map[string]LatencySummary{}}
 	if res.Packing == "" {
 		res.Packing = reader.DefaultPolicy
@@ -413,6 +422,7 @@ func (r QARun) aggregate(out []qaOutcome, budgets []int) *QAResult {
 		res.Readers = r.aggregateReaders(out, groups)
 	}
 	res.Samples = stages
+	res.Questions = r.questions(qs, out, budgets)
 	if r.LM == nil {
 		res.EvidenceBudget = r.lmBudget(budgets)
 		res.Note = "no LM configured: exact match and F1 need an LM (set SHOULDERS_LM_URL); retrieval and packing metrics only"

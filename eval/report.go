@@ -73,6 +73,15 @@ type Report struct {
 	Latency    []LatencyFigure `json:"latency,omitempty"`
 	References []Reference     `json:"references,omitempty"`
 	Notes      []string        `json:"notes,omitempty"`
+	// Compared holds the paired differences between runs, once Compare
+	// has worked them out from the runs' per-question results.
+	Compared []Comparison `json:"comparisons,omitempty"`
+}
+
+// Compare works out the paired differences of the report's runs, which
+// the Markdown, the page and Flatten then include.
+func (r *Report) Compare() {
+	r.Compared = r.Comparisons()
 }
 
 // Flatten returns every figure keyed <dataset>.<split>[.<subset>].<ranker>.<metric>,
@@ -109,6 +118,21 @@ func (r *Report) Flatten() map[string]float64 {
 			}
 		}
 	}
+	for _, c := range r.Compared {
+		prefix := c.Dataset + "." + c.Split + "."
+		if c.Subset != "all" {
+			prefix += c.Subset + "."
+		}
+		prefix += c.Ranker + ".vs." + c.Baseline + "."
+		for m, d := range c.Metrics {
+			places := 2
+			if m == MetricNDCG || m == MetricMRR {
+				places = 4
+			}
+			k := prefix + flatMetric[m] + "."
+			out[k+"diff"], out[k+"lo"], out[k+"hi"], out[k+"p"] = round(d.Diff, places), round(d.Lo, places), round(d.Hi, places), round(d.P, 4)
+		}
+	}
 	for _, b := range r.BEIR {
 		prefix := b.Dataset + "." + b.Split + "." + b.Ranker + "."
 		out[prefix+"ndcg@10"] = round(b.NDCG10, 4)
@@ -136,6 +160,10 @@ func (r *Report) Flatten() map[string]float64 {
 	}
 	return out
 }
+
+// flatMetric names a compared metric as the flat keys of its figures do.
+var flatMetric = map[string]string{MetricTop1: "top1", MetricRecall: fmt.Sprintf("recall@%dtok", ComparedBudget),
+	MetricEM: "em", MetricF1: "f1", MetricNDCG: "ndcg@10", MetricMRR: "mrr@10"}
 
 func round(v float64, places int) float64 {
 	p := 1.0
@@ -198,6 +226,7 @@ func (r *Report) Markdown() string {
 		}
 		r.readersMarkdown(&b)
 		r.evidenceMarkdown(&b)
+		r.pairedMarkdown(&b)
 	}
 	if len(r.BEIR) > 0 {
 		b.WriteString("## BEIR\n\n| dataset | split | ranker | queries | nDCG@10 | recall@100 | MRR@10 |\n|---|---|---|---|---|---|---|\n")
@@ -205,6 +234,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %.4f | %.4f | %.4f |\n", x.Dataset, x.Split, x.Ranker, x.N, x.NDCG10, x.Recall100, x.MRR10)
 		}
 		b.WriteString("\n")
+		r.pairedBEIRMarkdown(&b)
 	}
 	if len(r.References) > 0 {
 		b.WriteString("## Published reference points\n\n| figure | value | source | reproducible here |\n|---|---|---|---|\n")
@@ -406,6 +436,37 @@ func (r *Report) plots() ([]string, error) {
 			}
 		}
 		svg, err := BarPlot("BEIR nDCG@10", "nDCG@10", names, vals, refs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svg)
+	}
+	return r.pairedPlots(out)
+}
+
+// pairedPlots adds forest plots of the paired differences: top-1 for
+// question answering, nDCG@10 for BEIR.
+func (r *Report) pairedPlots(out []string) ([]string, error) {
+	for _, m := range []struct{ metric, title, unit string }{
+		{MetricTop1, "Top-1 against the first ranker, paired", "difference, percentage points (95% interval)"},
+		{MetricNDCG, "nDCG@10 against the first ranker, paired", "difference (95% interval)"},
+	} {
+		var rows []Interval
+		for _, c := range r.Compared {
+			d, ok := c.Metrics[m.metric]
+			if !ok {
+				continue
+			}
+			label := c.Dataset + " " + c.Ranker
+			if c.Subset != "all" {
+				label += " / " + c.Subset
+			}
+			rows = append(rows, Interval{Label: label + " vs " + c.Baseline, Value: d.Diff, Lo: d.Lo, Hi: d.Hi})
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		svg, err := IntervalPlot(m.title, m.unit, rows)
 		if err != nil {
 			return nil, err
 		}

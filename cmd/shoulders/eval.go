@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/shoulders-qa/shoulders/corpus"
@@ -45,7 +47,12 @@ func evalCmd(cfg *config) *cobra.Command {
 		Use:   "eval",
 		Short: "Measure retrieval, packing and answers on a benchmark",
 		Long: `Measure the pipeline on a benchmark and write result.json, report.md and
-report.html (with plots) to --out.
+report.html (with plots) to --out, and each run's per-question results:
+questions-RANKER.jsonl (rank of the first answer-bearing passage, the best
+passage IDs, whether each budget's context held an answer, the answer), or
+for BEIR sets a TREC run file, run-RANKER.trec. Each ranker is also compared
+with the first on the same questions: paired differences with 95%
+intervals and randomization-test p-values.
 
 Datasets: qamix (SQuAD dev + NQ oracle, with its fixed train/dev split),
 squad, nq (NQ oracle), nq-open, dpr-nq, dpr-trivia, dpr-wq, dpr-curated,
@@ -170,6 +177,9 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 				return err
 			}
 			rep.BEIR = append(rep.BEIR, res)
+			if err := writeRun(f.out, "run-"+fileSlug(name)+".trec", func(w io.Writer) error { return eval.WriteTREC(w, res) }); err != nil {
+				return err
+			}
 			continue
 		}
 		bar := newBar(len(ds.Questions), "eval "+ds.Name+" "+name, f.quiet)
@@ -182,6 +192,9 @@ func runEval(ctx context.Context, cfg *config, f *evalFlags) error {
 			return err
 		}
 		rep.QA = append(rep.QA, res)
+		if err := writeRun(f.out, "questions-"+fileSlug(name)+".jsonl", func(w io.Writer) error { return eval.WriteQuestions(w, res.Questions) }); err != nil {
+			return err
+		}
 		if res.Note != "" && name == f.retrievers[0] {
 			rep.Notes = append(rep.Notes, "Note: "+res.Note+".")
 		}
@@ -423,7 +436,32 @@ func (a *app) ranker(name, col string) (eval.Ranker, error) {
 	}, nil
 }
 
+// writeRun writes one run's per-question file into dir.
+func writeRun(dir, name string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fh, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if err := write(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// fileSlug makes a ranker name a file name: "rerank, whole passages"
+// becomes "rerank-whole-passages".
+func fileSlug(name string) string {
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return !(r == '+' || r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}), "-")
+}
+
 func writeReport(dir string, rep *eval.Report, base string) error {
+	rep.Compare()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -448,8 +486,6 @@ func writeReport(dir string, rep *eval.Report, base string) error {
 // alone or applies its own.
 var off = false
 
-// openMeasuring opens the pipeline for a measurement: the configured
-// re-ranker stays out, since each run names the model it measures.
 // comparesWeaviateKeywords says whether names hold one of Weaviate's own
 // keyword retrievers, whose collections need its keyword index.
 func comparesWeaviateKeywords(names []string) bool {
@@ -461,6 +497,8 @@ func comparesWeaviateKeywords(names []string) bool {
 	return false
 }
 
+// openMeasuring opens the pipeline for a measurement: the configured
+// re-ranker stays out, since each run names the model it measures.
 func (c *config) openMeasuring(dir string) (*app, error) {
 	cc := *c
 	cc.RerankerPath, cc.CrossURL = "none", ""
