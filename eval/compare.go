@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -51,20 +52,8 @@ func (r *Report) Comparisons() []Comparison {
 		if !sameQuestions(b.Questions, q.Questions) {
 			continue
 		}
-		for _, sub := range q.SubsetNames() {
-			x, y := subsetOf(q.Questions, sub), subsetOf(b.Questions, sub)
-			c := Comparison{Dataset: q.Dataset, Split: q.Split, Subset: sub, Ranker: q.Ranker, Baseline: b.Ranker, Metrics: map[string]Difference{}}
-			c.Metrics[MetricTop1] = Paired(qaValues(x, top1), qaValues(y, top1))
-			if _, ok := q.Subsets[sub].Recall[ComparedBudget]; ok {
-				c.Metrics[MetricRecall] = Paired(qaValues(x, inBudget), qaValues(y, inBudget))
-			}
-			if q.Subsets[sub].EM != nil && b.Subsets[sub].EM != nil {
-				xs, ys := scoredOnly(x, y)
-				c.Metrics[MetricEM] = Paired(qaValues(xs, em), qaValues(ys, em))
-				c.Metrics[MetricF1] = Paired(qaValues(xs, f1), qaValues(ys, f1))
-			}
-			out = append(out, c)
-		}
+		head := Comparison{Dataset: q.Dataset, Split: q.Split, Ranker: q.Ranker, Baseline: b.Ranker}
+		out = append(out, CompareQuestions(head, q.Questions, b.Questions, q.SubsetNames())...)
 	}
 	baseB := map[string]*BEIRResult{}
 	for _, q := range r.BEIR {
@@ -93,6 +82,94 @@ func (r *Report) Comparisons() []Comparison {
 			Metrics: map[string]Difference{MetricNDCG: Paired(xn, yn), MetricMRR: Paired(xm, ym)}})
 	}
 	return out
+}
+
+// CompareQuestions pairs the outcomes x with the baseline's y, question
+// by question (the same questions in the same order), for each subset
+// ("all" is every question): top-1, recall within ComparedBudget tokens
+// when both measured it, and EM and F1 over the questions both scored.
+// head names the comparison.
+func CompareQuestions(head Comparison, x, y []QuestionResult, subsets []string) []Comparison {
+	var out []Comparison
+	budget := strconv.Itoa(ComparedBudget)
+	for _, sub := range subsets {
+		xs, ys := subsetOf(x, sub), subsetOf(y, sub)
+		if len(xs) == 0 {
+			continue
+		}
+		c := head
+		c.Subset, c.Metrics = sub, map[string]Difference{MetricTop1: Paired(qaValues(xs, top1), qaValues(ys, top1))}
+		_, hx := xs[0].InBudget[budget]
+		_, hy := ys[0].InBudget[budget]
+		if hx && hy {
+			c.Metrics[MetricRecall] = Paired(qaValues(xs, inBudget), qaValues(ys, inBudget))
+		}
+		if xe, ye := scoredOnly(xs, ys); len(xe) > 0 {
+			c.Metrics[MetricEM] = Paired(qaValues(xe, em), qaValues(ye, em))
+			c.Metrics[MetricF1] = Paired(qaValues(xe, f1), qaValues(ye, f1))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// JoinQuestions matches other's outcomes to base's by question ID, in
+// base's order, for CompareQuestions; unmatched counts the questions of
+// either side that the other lacks.
+func JoinQuestions(base, other []QuestionResult) (x, y []QuestionResult, unmatched int) {
+	byID := make(map[string]QuestionResult, len(other))
+	for _, q := range other {
+		byID[q.ID] = q
+	}
+	for _, q := range base {
+		if o, ok := byID[q.ID]; ok {
+			x, y = append(x, o), append(y, q)
+			delete(byID, q.ID)
+		} else {
+			unmatched++
+		}
+	}
+	return x, y, unmatched + len(byID)
+}
+
+// SubsetsOf lists "all" and, when the questions come from more than one,
+// their subsets.
+func SubsetsOf(qs []QuestionResult) []string {
+	seen := map[string]bool{}
+	var subs []string
+	for _, q := range qs {
+		if q.Subset != "" && !seen[q.Subset] {
+			seen[q.Subset] = true
+			subs = append(subs, q.Subset)
+		}
+	}
+	sort.Strings(subs)
+	if len(subs) < 2 {
+		return []string{"all"}
+	}
+	return append([]string{"all"}, subs...)
+}
+
+// CompareRuns pairs two BEIR rankings, each query's documents in order,
+// by nDCG@10 and MRR@10 over the judged queries; a query one run lacks
+// scores 0 there, as trec_eval counts it with -c.
+func CompareRuns(head Comparison, run, base map[string][]Scored, qrels map[string]map[string]int) Comparison {
+	ids := make([]string, 0, len(qrels))
+	for id := range qrels {
+		if len(run[id]) > 0 || len(base[id]) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var xn, yn, xm, ym []float64
+	for _, id := range ids {
+		q := Qrels(qrels[id])
+		xn, yn = append(xn, NDCG(run[id], q, 10)), append(yn, NDCG(base[id], q, 10))
+		xm, ym = append(xm, MRR(run[id], q, 10)), append(ym, MRR(base[id], q, 10))
+	}
+	head.Subset = "all"
+	head.Metrics = map[string]Difference{MetricNDCG: Paired(xn, yn), MetricMRR: Paired(xm, ym)}
+	return head
 }
 
 func sameQuestions(a, b []QuestionResult) bool {
@@ -152,11 +229,25 @@ func inBudget(q QuestionResult) float64 { return hundred(q.InBudget[strconv.Itoa
 func em(q QuestionResult) float64       { return 100 * *q.EM }
 func f1(q QuestionResult) float64       { return 100 * *q.F1 }
 
-// pairedMarkdown tables the paired differences of question-answering runs.
-func (r *Report) pairedMarkdown(b *strings.Builder) {
+// PairedMarkdown tables paired differences: those of question-answering
+// runs, then those of BEIR runs.
+func PairedMarkdown(b *strings.Builder, cs []Comparison) {
+	pairedQAMarkdown(b, cs, "## Paired differences (on the same questions)")
+	pairedBEIRMarkdown(b, cs, "## Paired differences, BEIR (on the same queries)")
+}
+
+// The headings of the paired tables in a report.
+const (
+	reportPairedHeading     = "## Paired differences (each ranker against the first of its dataset, on the same questions)"
+	reportPairedBEIRHeading = "## Paired differences, BEIR (each ranker against the first, on the same queries)"
+)
+
+// pairedQAMarkdown tables the paired differences of question-answering
+// runs.
+func pairedQAMarkdown(b *strings.Builder, cs []Comparison, heading string) {
 	var qa []Comparison
 	lm := false
-	for _, c := range r.Compared {
+	for _, c := range cs {
 		if _, ok := c.Metrics[MetricTop1]; ok {
 			qa = append(qa, c)
 			_, has := c.Metrics[MetricEM]
@@ -170,7 +261,7 @@ func (r *Report) pairedMarkdown(b *strings.Builder) {
 	if lm {
 		metrics = append(metrics, MetricEM, MetricF1)
 	}
-	b.WriteString("## Paired differences (each ranker against the first of its dataset, on the same questions)\n\n")
+	b.WriteString(heading + "\n\n")
 	b.WriteString("| dataset | split | subset | ranker | against | n |")
 	for _, m := range metrics {
 		fmt.Fprintf(b, " %s |", m)
@@ -191,9 +282,9 @@ func (r *Report) pairedMarkdown(b *strings.Builder) {
 }
 
 // pairedBEIRMarkdown tables the paired differences of BEIR runs.
-func (r *Report) pairedBEIRMarkdown(b *strings.Builder) {
+func pairedBEIRMarkdown(b *strings.Builder, cs []Comparison, heading string) {
 	var rows []string
-	for _, c := range r.Compared {
+	for _, c := range cs {
 		if nd, ok := c.Metrics[MetricNDCG]; ok {
 			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %d | %s | %s |\n", c.Dataset, c.Split, c.Ranker, c.Baseline, nd.N,
 				formatDiff(nd, 3), formatDiff(c.Metrics[MetricMRR], 3)))
@@ -202,7 +293,7 @@ func (r *Report) pairedBEIRMarkdown(b *strings.Builder) {
 	if len(rows) == 0 {
 		return
 	}
-	b.WriteString("## Paired differences, BEIR (each ranker against the first, on the same queries)\n\n")
+	b.WriteString(heading + "\n\n")
 	fmt.Fprintf(b, "| dataset | split | ranker | against | queries | %s | %s |\n|---|---|---|---|---|---|---|\n", MetricNDCG, MetricMRR)
 	b.WriteString(strings.Join(rows, ""))
 	b.WriteString("\nDifferences of nDCG@10 and MRR@10 (fractions), with 95% intervals and randomization-test p-values as above.\n\n")

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -71,4 +72,32 @@ func WriteQuestions(w io.Writer, qs []QuestionResult) error {
 		}
 	}
 	return nil
+}
+
+// ReadQuestions reads what WriteQuestions wrote. A question ID given
+// twice is an error: pairing by ID would be ambiguous.
+func ReadQuestions(r io.Reader, name string) ([]QuestionResult, error) {
+	dec := json.NewDecoder(r)
+	seen := map[string]bool{}
+	var out []QuestionResult
+	for line := 1; ; line++ {
+		var q QuestionResult
+		if err := dec.Decode(&q); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: record %d: %w", name, line, err)
+		}
+		if q.ID == "" {
+			return nil, fmt.Errorf("%s: record %d has no id", name, line)
+		}
+		if seen[q.ID] {
+			return nil, fmt.Errorf("%s: question %q appears twice", name, q.ID)
+		}
+		seen[q.ID] = true
+		out = append(out, q)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no questions", name)
+	}
+	return out, nil
 }

@@ -226,7 +226,7 @@ func (r *Report) Markdown() string {
 		}
 		r.readersMarkdown(&b)
 		r.evidenceMarkdown(&b)
-		r.pairedMarkdown(&b)
+		pairedQAMarkdown(&b, r.Compared, reportPairedHeading)
 	}
 	if len(r.BEIR) > 0 {
 		b.WriteString("## BEIR\n\n| dataset | split | ranker | queries | nDCG@10 | recall@100 | MRR@10 |\n|---|---|---|---|---|---|---|\n")
@@ -234,7 +234,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %.4f | %.4f | %.4f |\n", x.Dataset, x.Split, x.Ranker, x.N, x.NDCG10, x.Recall100, x.MRR10)
 		}
 		b.WriteString("\n")
-		r.pairedBEIRMarkdown(&b)
+		pairedBEIRMarkdown(&b, r.Compared, reportPairedBEIRHeading)
 	}
 	if len(r.References) > 0 {
 		b.WriteString("## Published reference points\n\n| figure | value | source | reproducible here |\n|---|---|---|---|\n")

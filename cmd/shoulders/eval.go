@@ -72,6 +72,7 @@ once and cached under the data folder.`,
 			return runEval(cmd.Context(), cfg, f)
 		},
 	}
+	cmd.AddCommand(evalCompareCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.spec.Name, "dataset", "qamix", "dataset: "+strings.Join(eval.DatasetNames, ", "))
 	fl.StringVar(&f.spec.Split, "split", "", "split: train, dev, test or all (default: the dataset's evaluation split)")

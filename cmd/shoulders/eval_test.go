@@ -115,6 +115,43 @@ func TestEvalWritesEachQuestionAndPairsTheRankers(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "| nq | dev | all | rerank | bm25 | 150 |") {
 		t.Fatalf("report.md lacks the paired row (%v):\n%s", err, md)
 	}
+
+	// eval compare pairs the files alone, by question ID, as the report
+	// paired the runs.
+	bm25, rerank := filepath.Join(out, "questions-bm25.jsonl"), filepath.Join(out, "questions-rerank.jsonl")
+	printed, err := output(t, data, "eval", "compare", bm25, rerank, "--json")
+	var cs []eval.Comparison
+	if err != nil || json.Unmarshal([]byte(printed), &cs) != nil || len(cs) != 1 {
+		t.Fatalf("eval compare: %v\n%s", err, printed)
+	}
+	for m, want := range c.Metrics {
+		if got := cs[0].Metrics[m]; got != want {
+			t.Fatalf("%s: compare gives %+v, the report %+v", m, got, want)
+		}
+	}
+	// Half the questions, in another order, still pair by ID.
+	half := runs[1][:75]
+	half[0], half[74] = half[74], half[0]
+	var lines []string
+	for _, q := range half {
+		b, _ := json.Marshal(q)
+		lines = append(lines, string(b))
+	}
+	halfPath := filepath.Join(t.TempDir(), "half.jsonl")
+	if err := os.WriteFile(halfPath, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if printed, err = output(t, data, "eval", "compare", bm25, halfPath, "--json"); err != nil || json.Unmarshal([]byte(printed), &cs) != nil ||
+		cs[0].Metrics[eval.MetricTop1].N != 75 {
+		t.Fatalf("eval compare of 75 questions: %v\n%s", err, printed)
+	}
+	other := filepath.Join(t.TempDir(), "other.jsonl")
+	if err := os.WriteFile(other, []byte(`{"id": "q-elsewhere", "question": "?", "first_hit": 1, "top": []}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t, data, "eval", "compare", bm25, other); err == nil || !strings.Contains(err.Error(), "share no question") {
+		t.Fatalf("files without a common question: %v", err)
+	}
 }
 
 // A BEIR run is written as a TREC run file from which trec_eval's
@@ -173,5 +210,16 @@ func TestEvalWritesTRECRuns(t *testing.T) {
 	d := rep.Compared[0].Metrics[eval.MetricNDCG]
 	if d.N != 300 || math.Abs(d.Diff-(ndcg["rerank"]-ndcg["bm25"])) > 1e-9 {
 		t.Fatalf("paired nDCG@10 %+v, want %.4f − %.4f", d, ndcg["rerank"], ndcg["bm25"])
+	}
+
+	// eval compare scores the run files by the judgments given.
+	runBM25, runRerank := filepath.Join(out, "run-bm25.trec"), filepath.Join(out, "run-rerank.trec")
+	printed, err := output(t, data, "eval", "compare", runBM25, runRerank, "--qrels", filepath.Join(testenv.SharedData(t), "scifact", "qrels.test.txt"), "--json")
+	var cs []eval.Comparison
+	if err != nil || json.Unmarshal([]byte(printed), &cs) != nil || len(cs) != 1 || cs[0].Metrics[eval.MetricNDCG] != d {
+		t.Fatalf("eval compare of the run files: %v\n%s\nwant %+v", err, printed, d)
+	}
+	if err := run(t, data, "eval", "compare", runBM25, runRerank); err == nil || !strings.Contains(err.Error(), "--qrels") {
+		t.Fatalf("run files without judgments: %v", err)
 	}
 }
