@@ -26,7 +26,7 @@ type Comparison struct {
 // small LM's context once its instructions and answer are set aside.
 const ComparedBudget = 512
 
-// QA metric names of a Comparison, in table order.
+// Metric names of a Comparison, in table order.
 const (
 	MetricTop1   = "top-1"
 	MetricRecall = "recall@512 tok"
