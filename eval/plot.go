@@ -189,6 +189,14 @@ func IntervalPlot(title, xlabel string, rows []Interval) (string, error) {
 	zero.Color = palette[1]
 	zero.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(zero, bars, pts)
+	// The axis spans every interval and zero, with a margin: left to the
+	// plotters, an interval's end can fall outside it.
+	lo, hi := 0.0, 0.0
+	for _, r := range rows {
+		lo, hi = min(lo, r.Lo), max(hi, r.Hi)
+	}
+	pad := 0.05 * (hi - lo)
+	p.X.Min, p.X.Max = lo-pad, hi+pad
 	labels := make([]string, len(rows))
 	for i, r := range rows {
 		labels[len(rows)-1-i] = r.Label
