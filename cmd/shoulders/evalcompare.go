@@ -48,7 +48,8 @@ only are counted and left out.`,
 
 func compareFiles(cmd *cobra.Command, basePath, otherPath, qrelsPath string) ([]eval.Comparison, error) {
 	head := eval.Comparison{Dataset: "-", Split: "-", Ranker: otherPath, Baseline: basePath}
-	trec := strings.HasSuffix(basePath, ".trec") || strings.HasSuffix(otherPath, ".trec")
+	isTREC := func(p string) bool { return strings.HasSuffix(strings.TrimSuffix(p, ".gz"), ".trec") }
+	trec := isTREC(basePath) || isTREC(otherPath)
 	if trec {
 		if qrelsPath == "" {
 			return nil, fmt.Errorf("TREC runs are scored by relevance judgments: give them with --qrels")
