@@ -51,8 +51,8 @@ The user also lists candidate answers given by earlier readings of the same pass
 
 // quote escapes text for the inside of an element: markup, so that it
 // cannot open or close one. Quotation marks stay as written there: only an
-// attribute value can end at one, and each &quot; costs tokens of the
-// budget (about 1% of SQuAD's paragraphs, 4% of those that quote).
+// attribute value can end at one, and each &quot; would cost tokens of the
+// budget.
 func quote(s string) string {
 	return textEscaper.Replace(s)
 }
