@@ -76,6 +76,9 @@ type Report struct {
 	// Compared holds the paired differences between runs, once Compare
 	// has worked them out from the runs' per-question results.
 	Compared []Comparison `json:"comparisons,omitempty"`
+	// Ablation, when set, lists rankers in the order that adds one part
+	// at a time, for a table of their figures side by side.
+	Ablation []AblationStep `json:"ablation,omitempty"`
 }
 
 // Compare works out the paired differences of the report's runs, which
@@ -224,6 +227,7 @@ func (r *Report) Markdown() string {
 		if r.packs(reader.PolicyExcerpt) {
 			b.WriteString("Packing: each of the best candidates whole, by one of the re-ranker's excerpts, or not at all, whichever mix holds the most of the re-ranker's probability in the budget (the excerpt policy, the default); rows without the re-ranker have no excerpts and pack whole passages as in the paper, and so does the row marked whole passages.\n\n")
 		}
+		r.ablationMarkdown(&b)
 		r.readersMarkdown(&b)
 		r.evidenceMarkdown(&b)
 		pairedQAMarkdown(&b, r.Compared, reportPairedHeading)

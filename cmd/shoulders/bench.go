@@ -100,7 +100,7 @@ func runBench(ctx context.Context, cfg *config, shared, out string, scales []int
 	}
 	rankers = usable
 	rep := &eval.Report{Title: "Shoulders benchmarks", Date: time.Now().UTC(), Machine: eval.ThisMachine(),
-		Command: "make bench   # shoulders bench " + strings.Join(os.Args[2:], " "), References: references}
+		Command: "make bench   # shoulders bench " + strings.Join(os.Args[2:], " "), References: references, Ablation: ablation}
 
 	docsN := 0
 	for _, name := range []string{"qamix", "scifact", "docs"} {
@@ -249,6 +249,17 @@ const neuralModelPath = "models/reranker-neural.json"
 // givenRow measures the shipped model as POST /v1/rerank uses it: BM25's
 // candidates sent as texts, weighed by their own word statistics.
 const givenRow = "rerank, given passages"
+
+// ablation orders the suite's rankers to add one part of the re-ranker
+// at a time, for BENCHMARKS.md's ablation table.
+var ablation = []eval.AblationStep{
+	{Ranker: "bm25", Label: "BM25 order"},
+	{Ranker: "hybrid", Label: "hybrid order (BM25 and dense, fused)"},
+	{Ranker: "rerank", Label: "re-ranked, features only (the shipped model)"},
+	{Ranker: "rerank-neural", Label: "re-ranked, features and kernel pooling (the full model)"},
+	{Ranker: "hybrid+rerank", Label: "hybrid candidates re-ranked, features only"},
+	{Ranker: "rerank, whole passages", Label: "re-ranked, features only, whole passages packed"},
+}
 
 // withGiven adds givenRow after "rerank", when it is measured.
 func withGiven(rankers []string) []string {
