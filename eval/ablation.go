@@ -66,18 +66,21 @@ func (r *Report) ablationMarkdown(b *strings.Builder) {
 		for i, s := range rows {
 			q := runs[k][s.Ranker]
 			fmt.Fprintf(b, "| %s |", s.Label)
-			cell := func(sub string, v func(*QAMetrics) (float64, bool)) {
-				m, bm := q.Subsets[sub], base.Subsets[sub]
+			// A figure missing from either run leaves its cell, or its
+			// difference, empty.
+			get := func(m *QAMetrics, v func(*QAMetrics) (float64, bool)) (float64, bool) {
 				if m == nil {
-					b.WriteString(" |")
-					return
+					return 0, false
 				}
-				x, ok := v(m)
+				return v(m)
+			}
+			cell := func(sub string, v func(*QAMetrics) (float64, bool)) {
+				x, ok := get(q.Subsets[sub], v)
 				if !ok {
 					b.WriteString(" |")
 					return
 				}
-				if y, ok := v(bm); i > 0 && bm != nil && ok {
+				if y, ok := get(base.Subsets[sub], v); i > 0 && ok {
 					fmt.Fprintf(b, " %.1f (%+.1f) |", x, x-y)
 					return
 				}

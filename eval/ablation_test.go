@@ -44,6 +44,17 @@ func TestAblationTable(t *testing.T) {
 		t.Fatalf("rows or tables that compare nothing:\n%s", sec)
 	}
 
+	// A figure the first step lacks is given without a difference, and
+	// its own cell is empty; the columns are the first step's subsets.
+	r.QA = append(r.QA,
+		ablationRun("part", "bm25", map[string][2]float64{"all": {70, 80}, "a": {70, 80}}),
+		ablationRun("part", "rerank", map[string][2]float64{"all": {75, 85}, "a": {75, 85}, "b": {60, 65}}))
+	delete(r.QA[len(r.QA)-2].Subsets["a"].Recall, ComparedBudget)
+	want = "| order | a top-1 | a recall@512 tok |\n|---|---|---|\n| BM25 order | 70.0 | |\n| features only | 75.0 (+5.0) | 85.0 |\n"
+	if md := r.Markdown(); !strings.Contains(md, "part, dev:\n\n"+want) {
+		t.Fatalf("missing figures:\n%s\nwant:\n%s", md[strings.Index(md, "part, dev"):], want)
+	}
+
 	// Without an ablation, or with one step, there is no section.
 	r.Ablation = r.Ablation[:1]
 	if strings.Contains(r.Markdown(), ablationHeading) {
