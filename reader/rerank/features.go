@@ -183,7 +183,7 @@ func (q *query) asks(t string) bool {
 	if _, ok := q.bit[t]; ok {
 		return true
 	}
-	for _, r := range q.lex.Related(t) {
+	for r := range q.lex.Related(t) {
 		if _, ok := q.bit[r]; ok {
 			return true
 		}

@@ -3,6 +3,7 @@ package rerank
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -83,8 +84,8 @@ func TestWithinOneEdit(t *testing.T) {
 
 // relates says whether the term of word a is related to that of word b
 // by the relation rel.
-func relates(rel func(string) []string, a, b string) bool {
-	return slices.Contains(rel(index.Terms(a)[0]), index.Terms(b)[0])
+func relates(rel func(string) iter.Seq[string], a, b string) bool {
+	return slices.Contains(slices.Collect(rel(index.Terms(a)[0])), index.Terms(b)[0])
 }
 
 func TestWordNetRelatesParaphrases(t *testing.T) {

@@ -49,11 +49,20 @@ func proximity(exact []uint64) float64 {
 // bits mean equal terms, which is cheaper to ask than of the strings.
 func longestRun(q []string, qb []uint64, d []string, exact []uint64) int {
 	best := 0
-	prev := make([]int, len(d)+1)
-	cur := make([]int, len(d)+1)
+	// run[j] is the length of the run ending at question term i and
+	// passage term j. One row, updated from its end so that run[j-1]
+	// still holds row i-1's, and on the stack for passages of usual
+	// length.
+	var buf [512]int
+	var run []int
+	if len(d)+1 <= len(buf) {
+		run = buf[:len(d)+1]
+	} else {
+		run = make([]int, len(d)+1)
+	}
 	for i := 1; i <= len(q); i++ {
 		b := qb[i-1]
-		for j := 1; j <= len(d); j++ {
+		for j := len(d); j >= 1; j-- {
 			var same bool
 			if b != 0 {
 				same = exact[j-1] == b
@@ -61,15 +70,14 @@ func longestRun(q []string, qb []uint64, d []string, exact []uint64) int {
 				same = q[i-1] == d[j-1]
 			}
 			if same {
-				cur[j] = prev[j-1] + 1
-				if cur[j] > best {
-					best = cur[j]
+				run[j] = run[j-1] + 1
+				if run[j] > best {
+					best = run[j]
 				}
 			} else {
-				cur[j] = 0
+				run[j] = 0
 			}
 		}
-		prev, cur = cur, prev
 	}
 	return best
 }

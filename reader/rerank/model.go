@@ -83,7 +83,11 @@ func (m *Model) inputs() int {
 
 // input assembles the standardized input vector of one candidate.
 func (p *Member) input(f, kern []float64) []float64 {
-	x := make([]float64, 0, len(f)+len(kern))
+	return p.appendInput(make([]float64, 0, len(f)+len(kern)), f, kern)
+}
+
+// appendInput appends the input vector of input to x.
+func (p *Member) appendInput(x, f, kern []float64) []float64 {
 	for i, v := range f {
 		if p.Std[i] == 0 {
 			// A feature that never varied in training carries no learned
@@ -119,10 +123,13 @@ func (p *Member) score(x []float64, h []float64) float64 {
 // Score is the model's score of a candidate with features f (and kernel
 // pooling outputs kern when Neural): the mean over its networks.
 func (m *Model) Score(f, kern []float64) float64 {
-	s := m.score(m.input(f, kern), nil)
+	// One buffer for every network's input, on the stack while it fits:
+	// re-ranking scores a hundred candidates a question.
+	var buf [128]float64
+	s := m.score(m.appendInput(buf[:0], f, kern), nil)
 	for i := range m.Ensemble {
 		e := &m.Ensemble[i]
-		s += e.score(e.input(f, kern), nil)
+		s += e.score(e.appendInput(buf[:0], f, kern), nil)
 	}
 	return s / float64(1+len(m.Ensemble))
 }

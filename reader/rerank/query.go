@@ -114,7 +114,7 @@ func (q *query) local(docs []*doc) {
 	absent := map[string]bool{}
 	var long []string
 	for _, t := range q.terms {
-		for _, r := range q.lex.Related(t) {
+		for r := range q.lex.Related(t) {
 			if _, ok := q.soft[r]; ok {
 				q.soft[r] |= q.bit[t]
 			} else if !absent[r] {
@@ -135,7 +135,7 @@ func (q *query) local(docs []*doc) {
 	// that find the few present.
 	q.def = map[string]uint64{}
 	for _, t := range q.terms {
-		for _, r := range q.lex.Defined(t) {
+		for r := range q.lex.Defined(t) {
 			if _, ok := q.bit[r]; ok {
 				continue
 			}

@@ -3,10 +3,11 @@ package rerank
 import (
 	"bufio"
 	"fmt"
+	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,10 +22,15 @@ import (
 // those synonyms ("last name" and "surname"). It lets a question match a
 // passage that says the same thing in other words.
 type Lexicon struct {
-	rel map[string][]string
+	// Relations are held as indexes into names, each term spelled once:
+	// a million strings would each be a pointer for the garbage collector
+	// to trace in every cycle, while re-ranking allocates fast enough to
+	// run one every few dozen questions.
+	names []string
+	rel   map[string][]int32
 	// defs relates a term to the terms of its definition and to the
 	// terms whose definition uses it, synonyms left out.
-	defs map[string][]string
+	defs map[string][]int32
 	// phrases relates term sequences of which one has several terms
 	// ("last name" and "surname", "uk" and "united kingdom"), by the
 	// first term of the side a question holds.
@@ -44,11 +50,11 @@ func (l *Lexicon) Phrases(t string) []phrase {
 }
 
 // Related returns the terms related to t, without t itself.
-func (l *Lexicon) Related(t string) []string {
+func (l *Lexicon) Related(t string) iter.Seq[string] {
 	if l == nil {
-		return nil
+		return l.each(nil)
 	}
-	return l.rel[t]
+	return l.each(l.rel[t])
 }
 
 // Defined returns the terms related to t through WordNet's definitions:
@@ -56,11 +62,37 @@ func (l *Lexicon) Related(t string) []string {
 // physician who specializes in surgery"), and the words whose
 // definition uses t. They relate more
 // loosely than Related, and the re-ranker counts them apart.
-func (l *Lexicon) Defined(t string) []string {
+func (l *Lexicon) Defined(t string) iter.Seq[string] {
 	if l == nil {
-		return nil
+		return l.each(nil)
 	}
-	return l.defs[t]
+	return l.each(l.defs[t])
+}
+
+// each yields the names of ids, in order.
+func (l *Lexicon) each(ids []int32) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, id := range ids {
+			if !yield(l.names[id]) {
+				return
+			}
+		}
+	}
+}
+
+// intern returns the indexes of ts in l.names, adding those missing.
+func (l *Lexicon) intern(ids map[string]int32, ts []string) []int32 {
+	out := make([]int32, len(ts))
+	for i, t := range ts {
+		id, ok := ids[t]
+		if !ok {
+			id = int32(len(l.names))
+			ids[t] = id
+			l.names = append(l.names, t)
+		}
+		out[i] = id
+	}
+	return out
 }
 
 // defMaxUses is how many definitions a term may appear in and still
@@ -238,15 +270,19 @@ func LoadWordNet(dir string) (*Lexicon, error) {
 			return nil, err
 		}
 	}
-	lex := &Lexicon{rel: make(map[string][]string, len(rel)), phrases: phrases, defs: defs.relations(stem, rel)}
-	for t, set := range rel {
-		out := make([]string, 0, len(set))
-		for r := range set {
-			out = append(out, r)
-		}
-		sort.Strings(out)
-		lex.rel[t] = out
+	lex := &Lexicon{rel: make(map[string][]int32, len(rel)), phrases: phrases}
+	ids := map[string]int32{}
+	// Sorted terms, so that names and every list come out the same on
+	// every load.
+	for _, t := range slices.Sorted(maps.Keys(rel)) {
+		lex.rel[t] = lex.intern(ids, slices.Sorted(maps.Keys(rel[t])))
 	}
+	byDef := defs.relations(stem, rel)
+	lex.defs = make(map[string][]int32, len(byDef))
+	for _, t := range slices.Sorted(maps.Keys(byDef)) {
+		lex.defs[t] = lex.intern(ids, byDef[t])
+	}
+	lex.names = slices.Clip(lex.names)
 	return lex, nil
 }
 
