@@ -11,7 +11,8 @@ import (
 
 // The longest run read through question-term bits equals the one read
 // from the strings, for a question of more than 64 distinct terms too
-// (the terms past the 64th have no bit).
+// (the terms past the 64th have no bit), and for a passage of more terms
+// than fit the stack.
 func TestLongestRunByBits(t *testing.T) {
 	var words []string
 	for i := range 70 {
@@ -34,6 +35,8 @@ func TestLongestRunByBits(t *testing.T) {
 		{"When did Luther post the Ninety-five Theses at Wittenberg?", "Luther posted the Ninety-five Theses in 1517. At Wittenberg he taught."},
 		{strings.Join(words, " "), strings.Join(words[60:69], " ") + " and " + strings.Join(words[2:5], " ")},
 		{strings.Join(words, " ") + " " + strings.Join(words[62:68], " "), "x " + strings.Join(words[62:70], " ")},
+		// A passage longer than the stack buffer, the run at its end.
+		{"When did Luther post the Ninety-five Theses at Wittenberg?", strings.Repeat("Luther taught theology at Wittenberg. ", 150) + "He posted the Ninety-five Theses."},
 	}
 	for _, c := range cases {
 		q := newQuery(c.question, index.Terms(c.question), uniformIDF, nil)
