@@ -86,7 +86,7 @@ func (p *Member) input(f, kern []float64) []float64 {
 	return p.appendInput(make([]float64, 0, len(f)+len(kern)), f, kern)
 }
 
-// appendInput appends the input vector of input to x.
+// appendInput appends the standardized input vector of one candidate to x.
 func (p *Member) appendInput(x, f, kern []float64) []float64 {
 	for i, v := range f {
 		if p.Std[i] == 0 {
