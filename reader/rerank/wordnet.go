@@ -23,7 +23,7 @@ import (
 // passage that says the same thing in other words.
 type Lexicon struct {
 	// Relations are held as indexes into names, each term spelled once:
-	// a million strings would each be a pointer for the garbage collector
+	// half a million strings would each be a pointer for the garbage collector
 	// to trace in every cycle, while re-ranking allocates fast enough to
 	// run one every few dozen questions.
 	names []string
