@@ -30,9 +30,15 @@ function start(args, env = {}) {
   let log = '';
   p.stderr.on('data', (d) => { log += d; });
   p.log = () => log;
+  // A server that dies mid-run fails every later test with "connection
+  // refused"; its own log is what says why.
+  p.on('exit', (code, sig) => {
+    if (!stopping) console.error(`shoulders ${args.join(' ')} exited (${code ?? sig}):\n${log}`);
+  });
   procs.push(p);
   return p;
 }
+let stopping = false;
 
 async function waitReady(url, proc, ms = 120_000) {
   const end = Date.now() + ms;
@@ -95,6 +101,7 @@ before(async () => {
 });
 
 after(async () => {
+  stopping = true;
   if (browser) await browser.close();
   // Each server stops its Weaviate as it exits; only then are the data
   // folders free to remove.
