@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bleveindex "github.com/blevesearch/bleve_index_api"
 	"github.com/shoulders-qa/shoulders/corpus"
 )
 
@@ -217,16 +219,33 @@ func (c *Collection) Delete(ctx context.Context, id string) (DocRecord, error) {
 	return r, c.idx.Batch(b)
 }
 
-// PassageCount is the number of passages in the collection.
-func (c *Collection) PassageCount() (uint64, error) { return c.idx.DocCount() }
-
-// PassageIDs lists every passage ID in the collection.
-func (c *Collection) PassageIDs(ctx context.Context) (map[string]struct{}, error) {
+// snapshot returns a reader of the index as it is now, which the caller
+// closes. Bleve's searches refuse a closed index, but its Advanced
+// interface does not: a closed scorch index hands out a nil snapshot,
+// which panics on first use, so a background pass that still holds a
+// deleted collection would take the process down. Once a snapshot is
+// held, it stays readable through a close.
+func (c *Collection) snapshot() (bleveindex.IndexReader, error) {
 	adv, err := c.idx.Advanced()
 	if err != nil {
 		return nil, err
 	}
 	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := r.(*scorch.IndexSnapshot); r == nil || ok && s == nil {
+		return nil, fmt.Errorf("collection %q: %w", c.Name, bleve.ErrorIndexClosed)
+	}
+	return r, nil
+}
+
+// PassageCount is the number of passages in the collection.
+func (c *Collection) PassageCount() (uint64, error) { return c.idx.DocCount() }
+
+// PassageIDs lists every passage ID in the collection.
+func (c *Collection) PassageIDs(ctx context.Context) (map[string]struct{}, error) {
+	r, err := c.snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -324,11 +343,7 @@ func (c *Collection) DocFreqs(ctx context.Context, terms []string) (map[string]u
 	if err != nil {
 		return nil, 0, err
 	}
-	adv, err := c.idx.Advanced()
-	if err != nil {
-		return nil, 0, err
-	}
-	r, err := adv.Reader()
+	r, err := c.snapshot()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -47,6 +47,26 @@ func TestDropCollection(t *testing.T) {
 	if _, err := a.Search(ctx, "zebra", 5); !Deleted(err) {
 		t.Fatalf("search of a dropped collection: %v", err)
 	}
+	// So do background passes: every read of the held collection is an
+	// error that Deleted recognizes, not a panic.
+	reads := map[string]func() error{
+		"PassageIDs":   func() error { _, err := a.PassageIDs(ctx); return err },
+		"DocFreqs":     func() error { _, _, err := a.DocFreqs(ctx, []string{"zebra"}); return err },
+		"Passages":     func() error { _, err := a.Passages(ctx, []string{corpus.PassageID("zebra.md", 0)}); return err },
+		"Documents":    func() error { _, _, err := a.Documents(ctx, 0, 10); return err },
+		"Record":       func() error { _, err := a.Record("zebra.md"); return err },
+		"Generation":   func() error { _, err := a.Generation(); return err },
+		"PassageCount": func() error { _, err := a.PassageCount(); return err },
+		"EachPassage": func() error {
+			return a.EachPassage(ctx, func([]corpus.Passage) error { return nil })
+		},
+		"FilteredPassageIDs": func() error { _, err := a.FilteredPassageIDs(ctx, Filter{}, 10); return err },
+	}
+	for name, read := range reads {
+		if err := read(); !Deleted(err) {
+			t.Errorf("%s of a dropped collection: %v", name, err)
+		}
+	}
 	if _, err := s.Collection("test", false); !errors.Is(err, ErrNoCollection) {
 		t.Fatalf("open after drop: %v", err)
 	}

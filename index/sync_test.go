@@ -378,6 +378,14 @@ func TestDropDeletesBothCopies(t *testing.T) {
 	if _, ok := r.synced.Status()["team-a"]; ok {
 		t.Fatal("the dropped collection is still reported")
 	}
+	// A background pass that listed the collection before the drop, and
+	// reaches it after, learns that it is gone and leaves no vectors.
+	if _, err := r.synced.Reconcile(ctx, hy, nil); !errors.Is(err, index.ErrNoCollection) {
+		t.Fatalf("reconciling a dropped collection: %v", err)
+	}
+	if ids, err := r.vs.IDs(ctx, "team-a"); err != nil || len(ids) != 0 {
+		t.Fatalf("vectors after reconciling a dropped collection: %d %v", len(ids), err)
+	}
 	if names, _ := r.store.Collections(); len(names) != 1 || names[0] != "team_a" {
 		t.Fatalf("collections: %v", names)
 	}
