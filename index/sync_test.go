@@ -499,3 +499,64 @@ func TestVectorsOfAnEarlierCollectionAreNotInherited(t *testing.T) {
 		t.Fatalf("second pass: %+v %v", rep, err)
 	}
 }
+
+// panickyEmbedders panics for the collection named worse, and gives the
+// one named bad an embedder that panics, as bugs in either would.
+type panickyEmbedders struct{ *lsa.Source }
+
+func (p panickyEmbedders) Embedder(ctx context.Context, c *index.Collection, fit bool) (index.Embedder, error) {
+	if c.Name == "worse" {
+		panic("embedder source bug")
+	}
+	e, err := p.Source.Embedder(ctx, c, fit)
+	if err != nil || c.Name != "bad" {
+		return e, err
+	}
+	return panicky{e}, nil
+}
+
+type panicky struct{ index.Embedder }
+
+func (panicky) Embed(context.Context, []string) ([][]float32, error) { panic("embedder bug") }
+
+// A panic while making one collection's vectors, in a write, in a pass or
+// in its embedding goroutine, fails that collection's vector work, which
+// is reported and retried, and leaves the process, the write and the
+// other collections alone.
+func TestReconcileSurvivesAPanic(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.synced.Embedders = panickyEmbedders{r.lsa}
+	bad, _ := r.store.Collection("bad", true)
+	good, _ := r.store.Collection("good", true)
+	r.ingest(t, bad, docs("doc", 6))
+	r.ingest(t, good, docs("doc", 6))
+	if _, err := r.synced.Reconcile(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), "embedder bug") {
+		t.Fatalf("reconciling with a panicking embedder: %v", err)
+	}
+	if st := r.synced.Status()["bad"]; st.InSync || !strings.Contains(st.LastError, "embedder bug") {
+		t.Fatalf("state after the panic: %+v", st)
+	}
+	// A write whose vector half panics is kept, and left to reconciliation.
+	worse, _ := r.store.Collection("worse", true)
+	r.ingest(t, worse, docs("doc", 6))
+	if hits, err := worse.Search(ctx, "volcano", 3); err != nil || len(hits) == 0 {
+		t.Fatalf("a write whose vectors panicked: %d hits, %v", len(hits), err)
+	}
+	if _, err := r.synced.Reconcile(ctx, worse, nil); err == nil || !strings.Contains(err.Error(), "embedder source bug") {
+		t.Fatalf("reconciling with a panicking embedder source: %v", err)
+	}
+	if err := r.synced.ReconcileAll(ctx); err == nil {
+		t.Fatal("a pass over every collection hid the failure")
+	}
+	if st := r.synced.Status()["good"]; !st.InSync {
+		t.Fatalf("the other collection: %+v", st)
+	}
+	if n := r.same(t, good); n == 0 {
+		t.Fatal("the other collection has no vectors")
+	}
+	// Nothing is left locked: a drop, which takes the vector lock, goes through.
+	if err := r.synced.Drop(ctx, "bad"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -178,7 +179,7 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 		w.s.markDirty(w.c.Name, len(ps)+len(removed), errOutgrown)
 		return nil
 	}
-	if err := w.s.vectorWrite(ctx, w.c, ps, removed); err != nil {
+	if err := w.s.safely(w.c, func() error { return w.s.vectorWrite(ctx, w.c, ps, removed) }); err != nil {
 		w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
 	}
 	return nil
@@ -263,7 +264,7 @@ type ReconcileReport struct {
 // the passages added so far and the number missing.
 func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(done, total int)) (ReconcileReport, error) {
 	var rep ReconcileReport
-	err := s.reconcile(ctx, c, progress, &rep)
+	err := s.safely(c, func() error { return s.reconcile(ctx, c, progress, &rep) })
 	if _, gone := s.Store.Collection(c.Name, false); errors.Is(gone, ErrNoCollection) {
 		// Deleted meanwhile: what this pass wrote must go too.
 		if err := s.Vectors.DropClass(ctx, c.Name); err != nil {
@@ -290,6 +291,23 @@ func (s *Synced) Reconcile(ctx context.Context, c *Collection, progress func(don
 	s.mu.Unlock()
 	return rep, err
 }
+
+// safely runs f, the vector half of a write or a pass, with a panic
+// turned into its error. Vectors are a copy that reconciliation can make
+// again: a bug in making them must neither take down the server that
+// answers questions nor fail a write that Bleve has kept.
+func (s *Synced) safely(c *Collection, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errPanic, p)
+			s.log().Error("vector sync failed on a bug", "collection", c.Name, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	return f()
+}
+
+// errPanic marks vector work stopped by a panic.
+var errPanic = errors.New("internal error")
 
 func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(done, total int), rep *ReconcileReport) error {
 	if err := s.moveLegacy(ctx, c.Name); err != nil {
@@ -350,19 +368,29 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	defer cancel()
 	go func() {
 		defer close(ready)
-		for start := 0; start < len(missing); start += chunk {
-			ps, err := c.Passages(pctx, missing[start:min(start+chunk, len(missing))])
-			var vecs [][]float32
-			if err == nil {
-				vecs, err = emb.Embed(pctx, texts(ps))
+		// A panic here would escape the pass's recover.
+		err := s.safely(c, func() error {
+			for start := 0; start < len(missing); start += chunk {
+				ps, err := c.Passages(pctx, missing[start:min(start+chunk, len(missing))])
+				var vecs [][]float32
+				if err == nil {
+					vecs, err = emb.Embed(pctx, texts(ps))
+				}
+				select {
+				case ready <- prepared{ps, vecs, err}:
+				case <-pctx.Done():
+					return nil
+				}
+				if err != nil {
+					return nil
+				}
 			}
+			return nil
+		})
+		if err != nil {
 			select {
-			case ready <- prepared{ps, vecs, err}:
+			case ready <- prepared{err: err}:
 			case <-pctx.Done():
-				return
-			}
-			if err != nil {
-				return
 			}
 		}
 	}()
