@@ -62,6 +62,13 @@ func (h Hybrid) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	go func() {
+		// A panic in this goroutine would escape the server's recovery
+		// and end the process; as an error, the keyword list still answers.
+		defer func() {
+			if p := recover(); p != nil {
+				dense <- result{err: fmt.Errorf("dense retrieval failed on a bug: %v", p)}
+			}
+		}()
 		c, err := h.Dense.Retrieve(dctx, sub)
 		dense <- result{c, err}
 	}()

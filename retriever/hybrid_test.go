@@ -75,6 +75,7 @@ type fake struct {
 	c     []Candidate
 	err   error
 	delay time.Duration
+	panic bool // as a bug in the retriever would
 }
 
 func (f fake) Name() string { return f.name }
@@ -84,6 +85,9 @@ func (f fake) Retrieve(ctx context.Context, q Query) ([]Candidate, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if f.panic {
+		panic("dense retriever bug")
+	}
 	return f.c, f.err
 }
 
@@ -92,6 +96,9 @@ func TestHybridDegradesWhenDenseFailsOrStalls(t *testing.T) {
 	for _, dense := range []fake{
 		{name: "dense", err: errors.New("connection refused")},
 		{name: "dense", c: list("dense", "z"), delay: 5 * time.Second},
+		// Its own goroutine: a panic there, unlike one in the request's,
+		// would end the server.
+		{name: "dense", panic: true},
 	} {
 		start := time.Now()
 		c, err := Hybrid{Keyword: kw, Dense: dense, DenseTimeout: 100 * time.Millisecond}.Retrieve(context.Background(), Query{K: 10})
