@@ -184,6 +184,14 @@ func Sample(ctx context.Context, lm LM, g Generation, n int) ([]string, Pass, er
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// Beyond the server's panic recovery, a panic here would end
+			// the process; it fails the pass instead.
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("sample failed on a bug: %v", p)
+					cancel()
+				}
+			}()
 			one := g
 			one.N = 1
 			rest[i], errs[i] = lm.Generate(ctx, one)

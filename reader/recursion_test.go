@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,6 +94,27 @@ func TestSampleUsesNOrSeparateCalls(t *testing.T) {
 	if _, _, err := reader.Sample(context.Background(), lm, g, 5); err == nil {
 		t.Fatal("a failed sample must fail the pass")
 	}
+
+	// So does one that panics, in a goroutine of its own, without ending
+	// the process.
+	srv.FailAfter(0, 0, 0, "")
+	if _, _, err := reader.Sample(context.Background(), &panicsAfterFirst{LM: lm}, g, 5); err == nil || !strings.Contains(err.Error(), "client bug") {
+		t.Fatalf("a panicking sample: %v", err)
+	}
+}
+
+// panicsAfterFirst answers its first call and panics on the others, as a
+// bug in an LM client would.
+type panicsAfterFirst struct {
+	reader.LM
+	calls atomic.Int32
+}
+
+func (p *panicsAfterFirst) Generate(ctx context.Context, g reader.Generation) (reader.Generation, error) {
+	if p.calls.Add(1) > 1 {
+		panic("client bug")
+	}
+	return p.LM.Generate(ctx, g)
 }
 
 // squadPassages packs the first paragraphs of SQuAD dev (Super Bowl 50).
