@@ -1,9 +1,11 @@
 package index_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -379,10 +381,17 @@ func TestDropDeletesBothCopies(t *testing.T) {
 		t.Fatal("the dropped collection is still reported")
 	}
 	// A background pass that listed the collection before the drop, and
-	// reaches it after, learns that it is gone and leaves no vectors.
+	// reaches it after, learns that it is gone and leaves no vectors; it
+	// reads the closed index without a panic (which would only be logged).
+	var logged bytes.Buffer
+	r.synced.Log = slog.New(slog.NewTextHandler(&logged, nil))
 	if _, err := r.synced.Reconcile(ctx, hy, nil); !errors.Is(err, index.ErrNoCollection) {
 		t.Fatalf("reconciling a dropped collection: %v", err)
 	}
+	if strings.Contains(logged.String(), "panic") {
+		t.Fatalf("reconciling a dropped collection panicked:\n%s", logged.String())
+	}
+	r.synced.Log = nil
 	if ids, err := r.vs.IDs(ctx, "team-a"); err != nil || len(ids) != 0 {
 		t.Fatalf("vectors after reconciling a dropped collection: %d %v", len(ids), err)
 	}
