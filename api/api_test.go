@@ -144,7 +144,8 @@ func TestAskGeneratedAndStreamed(t *testing.T) {
 		t.Fatalf("stream does not end with done: %v", events)
 	}
 
-	// An LM failure is a JSON error on the JSON path and an error event on the stream.
+	// An LM failure before the first token is a JSON error on both paths:
+	// nothing was streamed, so the status can still say what went wrong.
 	lmSrv.Fail(10, http.StatusInternalServerError, `{"error":{"message":"boom"}}`)
 	var e errorBody
 	if code := h.json("POST", "/v1/ask", AskRequest{Question: "configure LM"}, &e); code != http.StatusBadGateway || e.Error.Code != reader.CodeLMError {
@@ -152,10 +153,36 @@ func TestAskGeneratedAndStreamed(t *testing.T) {
 	}
 	lmSrv.Fail(10, http.StatusInternalServerError, `{"error":{"message":"boom"}}`)
 	w = h.do("POST", "/v1/ask", "application/json", bytes.NewReader(body), "Accept", "text/event-stream")
-	ev := parseSSE(t, w.Body.String())
-	if len(ev) < 2 || ev[len(ev)-2].name != "error" || strings.Contains(w.Body.String(), "event:answer") {
-		t.Fatalf("stream with LM failure: %s", w.Body.String())
+	if e := streamRefusal(t, w, http.StatusBadGateway); e.Code != reader.CodeLMError {
+		t.Fatalf("stream with LM failure: %+v", e)
 	}
+
+	// So are the refusals known before anything is read.
+	for _, c := range []struct {
+		req    string
+		status int
+		code   string
+	}{
+		{`{"question": "configure LM", "collection": "nowhere"}`, http.StatusNotFound, "collection_not_found"},
+		{`{"question": "configure LM", "retrieval": "psychic"}`, http.StatusBadRequest, "unknown_retrieval"},
+		{`{"question": "configure LM", "demos": {"pool": "none", "k": 2}}`, http.StatusNotFound, "demo_pool_not_found"},
+	} {
+		w = h.do("POST", "/v1/ask", "application/json", strings.NewReader(c.req), "Accept", "text/event-stream")
+		if e := streamRefusal(t, w, c.status); e.Code != c.code {
+			t.Fatalf("%s: %+v, want %s", c.req, e, c.code)
+		}
+	}
+}
+
+// streamRefusal checks that a streaming request was answered with status
+// and a JSON error rather than a stream, and returns the error.
+func streamRefusal(t *testing.T, w *httptest.ResponseRecorder, status int) Error {
+	t.Helper()
+	var e errorBody
+	if w.Code != status || strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") || json.Unmarshal(w.Body.Bytes(), &e) != nil {
+		t.Fatalf("want %d and a JSON error, got %d %q: %s", status, w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+	return e.Error
 }
 
 type sseEvent struct{ name, data string }

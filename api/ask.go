@@ -117,13 +117,26 @@ func (s *Server) handleAsk(c *gin.Context) {
 	s.streamAsk(c, req)
 }
 
+// streamAsk answers as Server-Sent Events. The stream starts with the
+// first event: a request that fails before anything was sent (no such
+// collection, an unknown retrieval mode, an LM that cannot be reached with
+// the fallback off) gets the status and JSON body that a plain request
+// would, so clients can tell a refusal from a stream cut short.
 func (s *Server) streamAsk(c *gin.Context, req reader.Request) {
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // let reverse proxies pass tokens through
-	c.Status(http.StatusOK)
+	started := false
+	start := func() {
+		if started {
+			return
+		}
+		started = true
+		h := c.Writer.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no") // let reverse proxies pass tokens through
+		c.Status(http.StatusOK)
+	}
 	req.OnDelta = func(d string) error {
+		start()
 		c.SSEvent("token", gin.H{"text": d})
 		c.Writer.Flush()
 		return c.Request.Context().Err()
@@ -131,9 +144,14 @@ func (s *Server) streamAsk(c *gin.Context, req reader.Request) {
 	a, err := s.Reader.Ask(c.Request.Context(), req)
 	if err != nil {
 		s.Metrics.failed(err)
+		if !started {
+			fail(c, err)
+			return
+		}
 		c.Set(errorKey, err.Error())
 		c.SSEvent("error", errorBody{classify(err).body})
 	} else {
+		start()
 		s.answered(c, a)
 		c.SSEvent("answer", a)
 	}
