@@ -634,3 +634,28 @@ func TestDeleteCollection(t *testing.T) {
 		t.Fatalf("documents in the new collection: %+v", docs)
 	}
 }
+
+// A write that finds its collection deleted under it (an upload still
+// under way when DELETE /v1/collections/NAME is acknowledged) goes to the
+// new collection of that name rather than failing with "not found".
+func TestWriterFollowsItsCollectionAcrossADelete(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	w := h.srv.writer("notes")
+	if err := w.Upsert(ctx, h.srv.Ingester.Entries([]corpus.Document{{ID: "a.md", Text: "The first note."}})); err != nil {
+		t.Fatal(err)
+	}
+	if code := h.json("DELETE", "/v1/collections/notes", nil, nil); code != http.StatusOK {
+		t.Fatalf("delete: %d", code)
+	}
+	if err := w.Upsert(ctx, h.srv.Ingester.Entries([]corpus.Document{{ID: "b.md", Text: "The second note."}})); err != nil {
+		t.Fatalf("write after the delete: %v", err)
+	}
+	var docs struct {
+		Total     int
+		Documents []struct{ ID string }
+	}
+	if code := h.json("GET", "/v1/documents?collection=notes", nil, &docs); code != 200 || docs.Total != 1 || docs.Documents[0].ID != "b.md" {
+		t.Fatalf("documents after the delete: %d %+v", code, docs)
+	}
+}

@@ -85,13 +85,8 @@ func (s *Server) handleIngest(c *gin.Context) {
 			d.Source = "api"
 		}
 	}
-	w, err := s.Store.Collection(col, true)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	entries := s.Ingester.Entries(body.Documents)
-	if err := s.writer(w).Upsert(c.Request.Context(), entries); err != nil {
+	if err := s.writer(col).Upsert(c.Request.Context(), entries); err != nil {
 		fail(c, err)
 		return
 	}
@@ -147,12 +142,8 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		fail(c, badRequest("no_files", `no file in form field "file"`))
 		return
 	}
-	w, err := s.Store.Collection(col, true)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	resp := IngestResponse{Collection: col, DocIDs: []string{}}
+	target := s.writer(col)
 	for _, fh := range files {
 		rep := FileReport{Name: path.Base(fh.Filename)}
 		f := format
@@ -167,7 +158,6 @@ func (s *Server) ingestFiles(c *gin.Context) {
 		ids := []string{}
 		in := *s.Ingester
 		in.Progress, in.Metadata = nil, tags
-		target := s.writer(w)
 		capture := writerFunc(func(ctx context.Context, entries []index.Entry) error {
 			if err := target.Upsert(ctx, entries); err != nil {
 				return err

@@ -60,12 +60,43 @@ type Server struct {
 	DefaultCollection string
 }
 
-// writer is where a collection's documents are written.
-func (s *Server) writer(c *index.Collection) index.Writer {
-	if s.Synced == nil {
-		return c
+// writer is where a collection's documents are written: the collection
+// of that name, created when needed. A write that finds the collection
+// deleted under it (DELETE /v1/collections/NAME while the upload ran)
+// goes to the new collection of that name, as if sent just after the
+// delete, which is where it belongs: the delete was acknowledged first.
+func (s *Server) writer(name string) index.Writer {
+	return &namedWriter{s: s, name: name}
+}
+
+type namedWriter struct {
+	s    *Server
+	name string
+	col  *index.Collection
+}
+
+func (w *namedWriter) Upsert(ctx context.Context, entries []index.Entry) error {
+	// A batch that meets a deleted collection wrote nothing: Bleve
+	// batches are whole, and a delete waits for writes under way.
+	for try := 0; ; try++ {
+		if w.col == nil {
+			col, err := w.s.Store.Collection(w.name, true)
+			if err != nil {
+				return err
+			}
+			w.col = col
+		}
+		var err error
+		if w.s.Synced == nil {
+			err = w.col.Upsert(ctx, entries)
+		} else {
+			err = w.s.Synced.Writer(w.col).Upsert(ctx, entries)
+		}
+		if err == nil || !index.Deleted(err) || try == 2 {
+			return err
+		}
+		w.col = nil
 	}
-	return s.Synced.Writer(c)
 }
 
 func (s *Server) limits() Limits {
