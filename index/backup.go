@@ -85,10 +85,22 @@ func (s *Store) Backup(root string, now time.Time, files ...string) (BackupInfo,
 	}
 	for _, name := range names {
 		c, err := s.Collection(name, false)
+		if errors.Is(err, ErrNoCollection) {
+			continue // deleted since the listing
+		}
 		if err != nil {
 			return fail(err)
 		}
-		if err := c.Backup(filepath.Join(tmp, "collections", name)); err != nil {
+		cdir := filepath.Join(tmp, "collections", name)
+		if err := c.Backup(cdir); err != nil {
+			// Deleted while it was copied: the backup is as if taken
+			// after the delete, as it would have been a moment later.
+			if c.dropped.Load() {
+				if err := os.RemoveAll(cdir); err != nil {
+					return fail(err)
+				}
+				continue
+			}
 			return fail(err)
 		}
 		info.Collections = append(info.Collections, name)

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,4 +126,62 @@ func TestBackupWhileWriting(t *testing.T) {
 	if recs, total, _ := c.Documents(ctx, 0, 1000); total != 60 || len(recs) != 60 {
 		t.Fatalf("live collection holds %d documents after the backup, want 60", total)
 	}
+}
+
+// A collection deleted while a backup runs is left out of it, whether the
+// delete comes before the backup reaches it or while it is being copied;
+// the backup of the others goes on.
+func TestBackupWhileCollectionsAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, c := openTest(t, dir)
+	defer s.Close()
+	ch := corpus.Chunker{Words: 20}
+	if err := c.Upsert(ctx, []Entry{entry(ch, "keep", "Keep", sentences("Kept", 4))}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			name := fmt.Sprintf("churn%d", i%3)
+			churn, err := s.Collection(name, true)
+			if err == nil {
+				err = churn.Upsert(ctx, []Entry{entry(ch, "d", "Churn", sentences("Churn", 30))})
+			}
+			if err == nil {
+				err = s.Drop(name, nil)
+			}
+			if err != nil && !Deleted(err) && !errors.Is(err, ErrNoCollection) {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	root := filepath.Join(t.TempDir(), "backups")
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 40; i++ {
+		info, err := s.Backup(root, now.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			close(stop)
+			<-done
+			t.Fatalf("backup %d: %v", i, err)
+		}
+		if !slices.Contains(info.Collections, "test") {
+			t.Fatalf("backup %d lacks the kept collection: %+v", i, info)
+		}
+		// What it lists is what it holds.
+		ents, _ := os.ReadDir(filepath.Join(info.Path, "collections"))
+		if len(ents) != len(info.Collections) {
+			t.Fatalf("backup %d holds %d collections, lists %v", i, len(ents), info.Collections)
+		}
+	}
+	close(stop)
+	<-done
 }
