@@ -307,6 +307,7 @@ func (a *app) openVectors(dir string) error {
 		}
 		a.server, url, grpcAddr = srv, srv.URL(), srv.GRPCAddr()
 		log.Info("started Weaviate", "url", url, "pid", srv.PID(), "log", filepath.Join(dir, "weaviate.log"))
+		srv.Supervise(log)
 	}
 	vs, err := weaviate.Open(url, grpcAddr, 30*time.Second)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -34,10 +35,14 @@ type Server struct {
 	opts ServerOptions
 	url  string
 	grpc string
+
+	mu   sync.Mutex // guards the process, which Supervise replaces
 	cmd  *exec.Cmd
 	exit *exit
 	log  *os.File
 	lock *os.File // the data folder's lock, released once the process is gone
+	// unsupervise ends supervision and waits for it to have ended.
+	unsupervise func()
 }
 
 // ErrInUse is returned by StartServer for a data folder whose Weaviate
@@ -187,7 +192,11 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) GRPCAddr() string { return s.grpc }
 
 // PID is the server's process id.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.Process.Pid
+}
 
 func (s *Server) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(s.opts.ReadyTimeout)
@@ -214,40 +223,55 @@ func (s *Server) waitReady(ctx context.Context) error {
 // Stop asks the server to shut down and waits up to 20 seconds before
 // killing it. Stopping a stopped server does nothing.
 func (s *Server) Stop() error {
-	defer s.log.Close()
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	s.endSupervision()
+	s.mu.Lock()
+	cmd, e, logf, lock := s.cmd, s.exit, s.log, s.lock
+	s.mu.Unlock()
+	defer logf.Close()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-s.exit.done:
-		s.lock.Close()
+	case <-e.done:
+		lock.Close()
 		return nil
 	case <-time.After(20 * time.Second):
 		return s.Kill()
 	}
 }
 
-// Kill ends the server at once (SIGKILL), as a crash would.
+// Kill ends the server at once (SIGKILL), as a crash would, and is not
+// followed by a restart.
 func (s *Server) Kill() error {
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	s.endSupervision()
+	s.mu.Lock()
+	cmd, e, lock := s.cmd, s.exit, s.lock
+	s.mu.Unlock()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	select {
-	case <-s.exit.done:
+	case <-e.done:
 	case <-time.After(10 * time.Second):
 		return errors.New("weaviate did not exit after SIGKILL")
 	}
-	s.lock.Close()
+	lock.Close()
 	return nil
 }
 
 // Restart starts the server again on the same ports and data folder, as
-// after a crash.
+// after a crash; the process must have exited.
 func (s *Server) Restart(ctx context.Context) error {
-	port, _ := strconv.Atoi(s.url[len("http://127.0.0.1:"):])
-	gport, _ := strconv.Atoi(s.grpc[len("127.0.0.1:"):])
+	s.mu.Lock()
 	o := s.opts
-	o.Port, o.GRPCPort = port, gport
+	o.Port, _ = strconv.Atoi(s.url[len("http://127.0.0.1:"):])
+	o.GRPCPort, _ = strconv.Atoi(s.grpc[len("127.0.0.1:"):])
+	// What the exited process held; closing twice does no harm.
+	s.lock.Close()
+	s.log.Close()
+	s.mu.Unlock()
 	ns, err := StartServer(ctx, o)
 	if err != nil {
 		return err
 	}
-	*s = *ns
+	s.mu.Lock()
+	s.cmd, s.exit, s.log, s.lock = ns.cmd, ns.exit, ns.log, ns.lock
+	s.mu.Unlock()
 	return nil
 }

@@ -1,14 +1,18 @@
 package weaviate
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"github.com/shoulders-qa/shoulders/internal/testenv"
+	"log/slog"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shoulders-qa/shoulders/corpus"
+	"github.com/shoulders-qa/shoulders/internal/testenv"
 )
 
 // testServer starts a real weaviate-server for the package's tests.
@@ -122,4 +126,55 @@ func TestDataFolderInUse(t *testing.T) {
 		t.Fatalf("after the first stopped: %v", err)
 	}
 	again.Stop()
+}
+
+// A supervised server that dies on its own (SIGKILL from outside, as the
+// OOM killer sends) comes back on the same address with every vector it
+// acknowledged searchable, the last batch too, and the store that was
+// connected to it works again; once stopped, it stays stopped.
+func TestSuperviseRestartsACrashedServer(t *testing.T) {
+	ctx := context.Background()
+	srv, st := testServer(t)
+	var logs bytes.Buffer
+	srv.Supervise(slog.New(slog.NewTextHandler(&logs, nil)))
+	if err := st.EnsureClass(ctx, "kept"); err != nil {
+		t.Fatal(err)
+	}
+	ps := []corpus.Passage{
+		{ID: "a#0", DocID: "a", Title: "Violins", Text: "The violin is a string instrument."},
+		{ID: "b#0", DocID: "b", Title: "Football", Text: "A goal scored in the match."},
+	}
+	vecs := [][]float32{vec(1, 0, 0), vec(0, 0, 1)}
+	for i := range ps {
+		if err := st.Upsert(ctx, "kept", ps[i:i+1], vecs[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pid := srv.PID()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(90 * time.Second); time.Now().Before(end) && (srv.PID() == pid || st.Ready(ctx) != nil); {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if srv.PID() == pid || st.Ready(ctx) != nil {
+		t.Fatalf("not restarted:\n%s", logs.String())
+	}
+	for i, v := range vecs {
+		hits, err := st.NearVector(ctx, "kept", v, 1)
+		if err != nil || len(hits) != 1 || hits[0].PassageID != ps[i].ID {
+			t.Fatalf("after the crash, a search for %s: %v %+v", ps[i].ID, err, hits)
+		}
+	}
+	if !strings.Contains(logs.String(), "Weaviate exited; restarting it") || !strings.Contains(logs.String(), "Weaviate restarted") {
+		t.Fatalf("the restart is not logged:\n%s", logs.String())
+	}
+
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	if err := st.Ready(ctx); err == nil {
+		t.Fatal("a stopped server was started again")
+	}
 }

@@ -190,7 +190,24 @@ func (s *Store) Upsert(ctx context.Context, collection string, ps []corpus.Passa
 			return err
 		}
 	}
-	return nil
+	return s.flushGraph(ctx, collection)
+}
+
+// neverID is an object ID no passage has (ObjectID never yields the nil UUID).
+const neverID = "00000000-0000-0000-0000-000000000000"
+
+// flushGraph makes the vector graph's additions of the batches written so
+// far survive a crash of the server. Weaviate (1.35) writes its graph log
+// to disk at the end of each batch request, but before that batch's own
+// additions are all made: they stay in a buffer until the next request
+// that flushes, and a server killed meanwhile comes back with the objects
+// and without them in its vector searches, which reconciliation, counting
+// objects, cannot see. A batch delete that matches nothing is such a
+// request.
+func (s *Store) flushGraph(ctx context.Context, collection string) error {
+	where := filters.Where().WithPath([]string{"id"}).WithOperator(filters.ContainsAny).WithValueText(neverID)
+	_, err := s.c.Batch().ObjectsBatchDeleter().WithClassName(ClassName(collection)).WithWhere(where).WithOutput("minimal").Do(ctx)
+	return describe(err)
 }
 
 func (s *Store) upsertBatch(ctx context.Context, class string, ps []corpus.Passage, vecs [][]float32) error {
