@@ -659,3 +659,21 @@ func TestWriterFollowsItsCollectionAcrossADelete(t *testing.T) {
 		t.Fatalf("documents after the delete: %d %+v", code, docs)
 	}
 }
+
+// A value of the wrong type is named as JSON names it, not as Go does.
+func TestTypeErrorsSpeakJSON(t *testing.T) {
+	h := newHarness(t, nil)
+	for body, want := range map[string]string{
+		`{"question": 5}`:                      `field "question" must be a string, not number`,
+		`{"question": "x", "k": "5"}`:          `field "k" must be an integer, not string`,
+		`{"question": "x", "documents": "a*"}`: `field "documents" must be a list of strings, not string`,
+		`{"question": "x", "rerank": "no"}`:    `field "rerank" must be true or false, not string`,
+		`["x"]`:                                `the request body must be an object, not array`,
+	} {
+		var e errorBody
+		h.json("POST", "/v1/ask", body, &e)
+		if e.Error.Message != want {
+			t.Errorf("%s: %q, want %q", body, e.Error.Message, want)
+		}
+	}
+}

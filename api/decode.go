@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -39,8 +40,10 @@ func unmarshalStrict(body []byte, v any) error {
 		var ute *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &ute) && ute.Field == "":
+			return badRequest("invalid_json", fmt.Sprintf("the request body must be %s, not %s", jsonKind(ute.Type), ute.Value))
 		case errors.As(err, &ute):
-			return badRequest("invalid_field", fmt.Sprintf("field %q must be %s, not %s", ute.Field, ute.Type, ute.Value))
+			return badRequest("invalid_field", fmt.Sprintf("field %q must be %s, not %s", ute.Field, jsonKind(ute.Type), ute.Value))
 		case errors.As(err, &se):
 			return badRequest("invalid_json", fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -52,4 +55,28 @@ func unmarshalStrict(body []byte, v any) error {
 		return badRequest("invalid_json", "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// jsonKind names what a JSON value of Go type t looks like, for clients
+// that know JSON rather than Go.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(jsonKind(t.Elem()), "an "), "a ") + "s"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
 }
