@@ -83,7 +83,7 @@ at --addr), the question goes to it; otherwise the index is opened here.`,
 				}
 				ans, err := app.reader.Ask(cmd.Context(), r)
 				if err != nil {
-					return err
+					return cfg.explainMissing(err)
 				}
 				a = *ans
 				if streamed {

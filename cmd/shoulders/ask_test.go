@@ -22,6 +22,9 @@ func TestAskAndSearchRefuseBadSettings(t *testing.T) {
 		{[]string{"ask", "--budget", "-5", "what is packing"}, "--budget must be a positive"},
 		{[]string{"search", "--retrieval", "hybrid", "packing"}, `"hybrid": it needs Weaviate, which is off`},
 		{[]string{"search", "--retrieval", "hybird", "packing"}, `unknown retrieval mode "hybird"`},
+		// Nothing indexed yet, and no server: say how to fill the collection.
+		{[]string{"ask", "--addr", "127.0.0.1:1", "what is packing"}, `in ` + data + `, and no server answers at 127.0.0.1:1; add documents with 'shoulders ingest PATH'`},
+		{[]string{"search", "--addr", "127.0.0.1:1", "-c", "notes", "packing"}, `no such collection: "notes" in ` + data + `, and no server answers at 127.0.0.1:1; add documents with 'shoulders ingest PATH -c notes'`},
 	}
 	for _, c := range cases {
 		err := run(t, data, c.args...)

@@ -45,7 +45,7 @@ func searchCmd(cfg *config) *cobra.Command {
 				defer app.Close()
 				rt, err := app.reader.Retrieve(cmd.Context(), reader.Request{Question: q, Collection: cfg.Collection, Retrieval: cfg.Retrieval, K: cfg.K, Filter: f, Rerank: &rr})
 				if err != nil {
-					return err
+					return cfg.explainMissing(err)
 				}
 				res = api.SearchResponse{Query: q, Collection: cfg.Collection, Retrieval: rt.Mode, Results: rt.Candidates, Degraded: rt.Degraded}
 			}

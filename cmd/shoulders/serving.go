@@ -49,6 +49,20 @@ func (c *config) openExisting(stops string) (*index.Store, error) {
 	return index.OpenStore(c.DataDir, index.Options{})
 }
 
+// explainMissing adds to a local command's "no such collection" where it
+// looked and how to fill it: the usual cause is a first question asked
+// before anything was indexed, or with no server running.
+func (c *config) explainMissing(err error) error {
+	if !errors.Is(err, index.ErrNoCollection) {
+		return err
+	}
+	flag := ""
+	if c.Collection != "" && c.Collection != "default" {
+		flag = " -c " + c.Collection
+	}
+	return fmt.Errorf("%w in %s, and no server answers at %s; add documents with 'shoulders ingest PATH%s', or start the server ('make run' serves the docs)", err, c.DataDir, c.Addr, flag)
+}
+
 // claimFolder marks dir as served by this process until it exits.
 func claimFolder(dir string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
