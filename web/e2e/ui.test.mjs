@@ -405,6 +405,9 @@ test('without an LM the answer is labelled evidence only', async () => {
   await phone.click('#theme');
   await phone.waitForSelector('#evidence:not([hidden])');
   await phone.screenshot({ path: join(shots, 'phone-dark.png'), fullPage: true });
+  // On a phone the title, the views and the theme button share one row.
+  const [title, theme] = await Promise.all(['.bar h1', '#theme'].map((s) => phone.locator(s).boundingBox()));
+  assert.ok(Math.abs(title.y + title.height / 2 - (theme.y + theme.height / 2)) < 8, `header wraps: title ${JSON.stringify(title)}, theme ${JSON.stringify(theme)}`);
 });
 
 test('a budget too small for any passage says so, rather than that nothing matched', async () => {
