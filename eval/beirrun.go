@@ -56,7 +56,8 @@ func (r BEIRRun) Run(ctx context.Context, queries map[string]string, qrels map[s
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("no query has relevance judgments")
+		// Usually a mix-up of files: say what each held.
+		return nil, fmt.Errorf("no query has relevance judgments: %d queries read, judgments for %d query IDs, none in common (are --queries and --qrels from the same dataset?)", len(queries), len(qrels))
 	}
 	sort.Strings(ids)
 	type outcome struct {
