@@ -129,7 +129,7 @@ func (c *config) bind(cmd *cobra.Command) {
 	f.StringVar(&c.LMModel, "lm-model", env("SHOULDERS_LM_MODEL", ""), "LM model name (SHOULDERS_LM_MODEL)")
 	f.StringVar(&c.LMAPIKey, "lm-api-key", env("SHOULDERS_LM_API_KEY", ""), "LM API key (SHOULDERS_LM_API_KEY)")
 	f.StringVar(&c.LMAPI, "lm-api", env("SHOULDERS_LM_API", "chat"), "LM endpoint: chat or completions (SHOULDERS_LM_API)")
-	f.DurationVar(&c.LMTimeout, "lm-timeout", envDuration("SHOULDERS_LM_TIMEOUT", 60*time.Second), "LM request timeout (SHOULDERS_LM_TIMEOUT)")
+	f.DurationVar(&c.LMTimeout, "lm-timeout", envDuration("SHOULDERS_LM_TIMEOUT", 60*time.Second), "longest wait for the LM: for its answer, or for the next piece of a streamed one (SHOULDERS_LM_TIMEOUT)")
 	f.BoolVar(&c.LMFallback, "lm-fallback", env("SHOULDERS_LM_FALLBACK", "on") != "off", "when the LM fails before writing, answer with extracted evidence marked degraded rather than an error (SHOULDERS_LM_FALLBACK=off to fail)")
 	f.IntVar(&c.LMContext, "lm-context", envInt("SHOULDERS_LM_CONTEXT", reader.DefaultContextTokens), "LM context length in tokens (SHOULDERS_LM_CONTEXT)")
 	f.IntVar(&c.AnswerReserve, "answer-tokens", envInt("SHOULDERS_LM_ANSWER_TOKENS", reader.DefaultAnswerReserve), "tokens reserved for the answer (SHOULDERS_LM_ANSWER_TOKENS)")

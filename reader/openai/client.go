@@ -37,7 +37,8 @@ type Config struct {
 	Model  string
 	APIKey string
 	API    API
-	// Timeout bounds one whole request, retries included (default 60s).
+	// Timeout bounds the wait for an answer, retries included, and while
+	// an answer streams, the wait for each next piece of it (default 60s).
 	Timeout time.Duration
 	// MaxRetries bounds retries after 429, 5xx or a refused connection
 	// (default 2).
@@ -127,8 +128,14 @@ type apiError struct {
 
 // Generate implements reader.LM.
 func (c *Client) Generate(ctx context.Context, g reader.Generation) (reader.Generation, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
+	// The timeout bounds each wait for the LM: for its answer, retries
+	// included, and while an answer streams, for each next piece. An
+	// answer that keeps coming is never cut: a slow LM on a CPU may write
+	// for minutes.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(c.cfg.Timeout, func() { cancel(errTimedOut) })
+	defer timer.Stop()
 	stream := g.OnDelta != nil
 	body := request{Model: c.cfg.Model, MaxTokens: g.MaxTokens, Temperature: g.Temperature, Stream: stream}
 	if g.N > 1 {
@@ -157,12 +164,16 @@ func (c *Client) Generate(ctx context.Context, g reader.Generation) (reader.Gene
 	}
 	defer resp.Body.Close()
 	if stream {
-		err = c.readStream(ctx, resp.Body, &g)
+		err = c.readStream(ctx, resp.Body, &g, func() { timer.Reset(c.cfg.Timeout) })
 	} else {
 		err = c.readJSON(resp.Body, &g)
 	}
-	if err != nil && ctx.Err() == context.DeadlineExceeded {
-		return g, &reader.LMError{Code: reader.CodeLMTimeout, Message: fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)}
+	if err != nil && errors.Is(context.Cause(ctx), errTimedOut) {
+		msg := fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)
+		if stream {
+			msg = fmt.Sprintf("the answer stopped: nothing more within %s", c.cfg.Timeout)
+		}
+		return g, &reader.LMError{Code: reader.CodeLMTimeout, Message: msg}
 	}
 	return g, err
 }
@@ -184,7 +195,7 @@ func (c *Client) post(ctx context.Context, path string, payload []byte) (*http.R
 		var wait time.Duration
 		switch {
 		case err != nil:
-			if ctx.Err() == context.DeadlineExceeded {
+			if errors.Is(context.Cause(ctx), errTimedOut) {
 				return nil, &reader.LMError{Code: reader.CodeLMTimeout, Message: fmt.Sprintf("no answer within %s", c.cfg.Timeout)}
 			}
 			if ctx.Err() != nil {
@@ -297,13 +308,18 @@ func (c *Client) readJSON(body io.Reader, g *reader.Generation) error {
 	return nil
 }
 
+// errTimedOut ends a request that waited longer than Config.Timeout.
+var errTimedOut = errors.New("LM timeout")
+
 // readStream consumes server-sent events: "data: {json}" lines ending with
 // "data: [DONE]". A stream that ends without [DONE] or a finish reason was
 // cut off and is an error, so a partial answer is never taken as final.
-func (c *Client) readStream(ctx context.Context, body io.Reader, g *reader.Generation) error {
+// alive is called at each event.
+func (c *Client) readStream(ctx context.Context, body io.Reader, g *reader.Generation, alive func()) error {
 	var text strings.Builder
 	done := false
 	err := eachEvent(body, func(data string) error {
+		alive()
 		if data == "[DONE]" {
 			done = true
 			return errStop

@@ -158,3 +158,27 @@ func TestSeveralChoices(t *testing.T) {
 		t.Fatal("a stream carries one sample; asking for two must fail")
 	}
 }
+
+// While an answer streams, the timeout bounds each wait for its next
+// piece, not the whole answer: a slow LM that keeps writing is read to the
+// end, and one that stops mid-answer times out.
+func TestTimeoutBoundsEachWaitOfAStream(t *testing.T) {
+	srv := openaitest.New("m")
+	defer srv.Close()
+	var deltas []string
+	g := reader.Generation{Prompt: prompt, OnDelta: func(d string) error { deltas = append(deltas, d); return nil }}
+
+	srv.SetPace(150 * time.Millisecond) // five pieces: longer than the timeout in all
+	start := time.Now()
+	out, err := client(t, srv.URL, "m", openai.Chat, 400*time.Millisecond).Generate(context.Background(), g)
+	if err != nil || out.Text != "The sky is blue. [1]" || time.Since(start) < 400*time.Millisecond {
+		t.Fatalf("slow stream: %v, %q after %s", err, out.Text, time.Since(start))
+	}
+
+	deltas = nil
+	srv.SetPace(2 * time.Second)
+	out, err = client(t, srv.URL, "m", openai.Chat, 300*time.Millisecond).Generate(context.Background(), g)
+	if lmCode(err) != reader.CodeLMTimeout || !strings.Contains(err.Error(), "stopped") || len(deltas) == 0 || out.Text == "" {
+		t.Fatalf("stalled stream: %v, %d pieces, %q", err, len(deltas), out.Text)
+	}
+}

@@ -31,6 +31,8 @@ type Server struct {
 	failBody   string
 	// Delay holds every answer back, to test timeouts.
 	delay time.Duration
+	// pace is the time between streamed pieces (default 15ms).
+	pace time.Duration
 	// CutStream ends streams before [DONE], to test broken streams.
 	cutStream bool
 	// Malformed answers with a body that is not JSON.
@@ -85,6 +87,10 @@ func (s *Server) LastN() int { s.mu.Lock(); defer s.mu.Unlock(); return s.lastN 
 
 // SetDelay delays every answer by d.
 func (s *Server) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
+
+// SetPace sets the time between streamed pieces of an answer, to test a
+// slow LM (0: the default 15ms).
+func (s *Server) SetPace(d time.Duration) { s.mu.Lock(); s.pace = d; s.mu.Unlock() }
 
 // SetCutStream makes streams end without finishing.
 func (s *Server) SetCutStream(v bool) { s.mu.Lock(); s.cutStream = v; s.mu.Unlock() }
@@ -144,7 +150,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case fail:
 		s.failNext--
 	}
-	delay, cut, malformed, ignoreN, respond := s.delay, s.cutStream, s.malformed, s.ignoreN, s.responder
+	delay, cut, malformed, ignoreN, respond, pace := s.delay, s.cutStream, s.malformed, s.ignoreN, s.responder, s.pace
 	s.mu.Unlock()
 	if respond == nil {
 		respond = func(p string, _ int) string { return Answer(p) }
@@ -240,7 +246,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		if fl != nil {
 			fl.Flush()
 		}
-		time.Sleep(15 * time.Millisecond) // about the pace of a real LM
+		if pace <= 0 {
+			pace = 15 * time.Millisecond // about the pace of a real LM
+		}
+		select {
+		case <-time.After(pace):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{}, "finish_reason": "stop"}},
 		"usage": map[string]int{"prompt_tokens": promptTokens, "completion_tokens": completionTokens}})
