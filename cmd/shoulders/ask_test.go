@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -53,5 +54,20 @@ func TestServerNamesWhyAModeIsMissing(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusBadRequest || body.Error.Code != "unknown_retrieval" || !strings.Contains(body.Error.Message, "needs Weaviate") {
 		t.Fatalf("dense search without Weaviate: %s %+v", resp.Status, body)
+	}
+}
+
+// A server asked to listen on a taken address says so at once, before
+// starting anything else.
+func TestServeRefusesATakenAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	err = run(t, t.TempDir(), "serve", "--addr", addr, "--reranker", "none")
+	if err == nil || !strings.Contains(err.Error(), addr+" is in use") || !strings.Contains(err.Error(), "SHOULDERS_ADDR") {
+		t.Fatalf("serve on a taken address: %v", err)
 	}
 }

@@ -47,6 +47,13 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 				return err
 			}
 			defer claim.Close()
+			// Refuse a taken address now, not after Weaviate has started
+			// and the seed documents are indexed.
+			probe, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return listenError(cfg.Addr, err)
+			}
+			probe.Close()
 			cfg.serving = true
 			a, err := cfg.open()
 			if err != nil {
@@ -101,7 +108,7 @@ model in place. SIGINT or SIGTERM finish the requests in flight and stop.`,
 			hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
-				return err
+				return listenError(cfg.Addr, err)
 			}
 			// SIGHUP swaps in the re-ranker file as it is now, such as a model
 			// retrained from feedback, without dropping a request.
@@ -219,4 +226,12 @@ func (a *app) seed(ctx context.Context, paths []string, log *slog.Logger) error 
 	log.Info("seeded collection", "collection", col.Name, "added", rep.Added, "updated", rep.Updated,
 		"removed", rep.Removed, "unchanged", rep.Unchanged, "kept", rep.Kept)
 	return nil
+}
+
+// listenError says what to do about an address that cannot be served.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is in use, by another server or program: stop it, or serve elsewhere with --addr or SHOULDERS_ADDR", addr)
+	}
+	return fmt.Errorf("cannot serve on %s: %w", addr, err)
 }
