@@ -35,7 +35,13 @@ type Collection struct {
 	idx  bleve.Index
 	opts Options
 
-	wmu     sync.Mutex  // serializes writes: upserts read the previous records
+	wmu sync.Mutex // serializes writes: upserts read the previous records
+	// vorder is taken by a write to the vector copy too as it leaves wmu,
+	// and held until that copy is written: copies then land in the order
+	// Bleve took the writes. Two writes of one document could otherwise
+	// reach the vector store the other way round, leaving it the older
+	// passages while Bleve holds the newer ones.
+	vorder  sync.Mutex
 	dropped atomic.Bool // set by Store.Drop before it closes the index
 }
 
@@ -148,17 +154,24 @@ type Entry struct {
 // passages beyond the new count are deleted, so nothing stale remains. It
 // returns once Bleve has persisted the batch.
 func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
-	_, err := c.upsert(ctx, entries)
+	_, err := c.upsert(ctx, entries, false)
 	return err
 }
 
-// upsert is Upsert, also returning the IDs of passages it deleted.
-func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, error) {
+// upsert is Upsert, also returning the IDs of passages it deleted. With
+// ordered set, a write that succeeds returns holding c.vorder, which the
+// caller unlocks once the vector copy is written.
+func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) (removed []string, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	defer func() {
+		if ordered && err == nil {
+			c.vorder.Lock() // before wmu lets the next write in
+		}
+	}()
 	ids := make([]string, 0, len(entries))
 	for _, e := range entries {
 		ids = append(ids, e.Doc.ID)
@@ -167,7 +180,6 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	var removed []string
 	b := c.idx.NewBatch()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, e := range entries {
@@ -203,12 +215,22 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry) ([]string, err
 
 // Delete removes a document and its passages.
 func (c *Collection) Delete(ctx context.Context, id string) (DocRecord, error) {
+	return c.delete(ctx, id, false)
+}
+
+// delete is Delete; ordered is as for upsert.
+func (c *Collection) delete(ctx context.Context, id string, ordered bool) (r DocRecord, err error) {
 	if err := ctx.Err(); err != nil {
 		return DocRecord{}, err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	r, err := c.Record(id)
+	defer func() {
+		if ordered && err == nil {
+			c.vorder.Lock()
+		}
+	}()
+	r, err = c.Record(id)
 	if err != nil {
 		return r, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -568,4 +569,61 @@ func TestReconcileSurvivesAPanic(t *testing.T) {
 	if err := r.synced.Drop(ctx, "bad"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// heldStore holds the first vector write it is given until a second one
+// has been written (or half a second passes): the order two writes of one
+// document would reach Weaviate if nothing kept them in Bleve's order.
+type heldStore struct {
+	index.VectorStore
+	n       atomic.Int32
+	held    chan struct{} // closed when the first write is held
+	written chan struct{} // closed when a second write is done
+}
+
+func (h *heldStore) Upsert(ctx context.Context, col string, ps []corpus.Passage, vecs [][]float32) error {
+	if h.n.Add(1) == 1 {
+		close(h.held)
+		select {
+		case <-h.written:
+		case <-time.After(500 * time.Millisecond):
+		}
+		return h.VectorStore.Upsert(ctx, col, ps, vecs)
+	}
+	err := h.VectorStore.Upsert(ctx, col, ps, vecs)
+	close(h.written)
+	return err
+}
+
+// Two writes of one document, the first shortening it and the second
+// lengthening it again, leave the vector copy what Bleve holds: the
+// copies land in the order Bleve took the writes, so the first one's
+// removal of passages cannot come after the second one's adding them back.
+func TestRewritesReachVectorsInOrder(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("rewrites", true)
+	long := docs("x", 1)[0] // three passages of 12 words
+	long.ID = "x"
+	r.ingest(t, c, append(docs("doc", 40), long))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &heldStore{VectorStore: r.vs, held: make(chan struct{}), written: make(chan struct{})}
+	s := &index.Synced{Store: r.store, Vectors: h, Embedders: r.lsa}
+	in := index.Ingester{Chunker: corpus.Chunker{Words: 12}}
+	short := corpus.Document{ID: "x", Title: "x", Text: "One short sentence of violins."}
+	first := make(chan error, 1)
+	go func() { first <- s.Writer(c).Upsert(ctx, in.Entries([]corpus.Document{short})) }()
+	<-h.held
+	if err := s.Writer(c).Upsert(ctx, in.Entries([]corpus.Document{long})); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := c.Record("x"); rec.Passages != 3 {
+		t.Fatalf("bleve holds %d passages of x, want 3", rec.Passages)
+	}
+	r.same(t, c)
 }

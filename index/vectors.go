@@ -167,10 +167,15 @@ type syncedWriter struct {
 }
 
 func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
-	removed, err := w.c.upsert(ctx, entries)
+	// Taken before the collection's write lock, as Drop and a refit take
+	// it exclusively before theirs.
+	w.s.vmu.RLock()
+	defer w.s.vmu.RUnlock()
+	removed, err := w.c.upsert(ctx, entries, true)
 	if err != nil {
 		return err
 	}
+	defer w.c.vorder.Unlock()
 	var ps []corpus.Passage
 	for _, e := range entries {
 		ps = append(ps, e.Passages...)
@@ -185,9 +190,9 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 	return nil
 }
 
+// vectorWrite writes a write's vector copy; the caller holds s.vmu for
+// reading and c.vorder.
 func (s *Synced) vectorWrite(ctx context.Context, c *Collection, ps []corpus.Passage, removed []string) error {
-	s.vmu.RLock()
-	defer s.vmu.RUnlock()
 	if c.dropped.Load() {
 		return nil // its vectors went with it
 	}
@@ -238,10 +243,13 @@ func texts(ps []corpus.Passage) []string {
 
 // Delete removes a document from both indexes.
 func (s *Synced) Delete(ctx context.Context, c *Collection, id string) (DocRecord, error) {
-	r, err := c.Delete(ctx, id)
+	s.vmu.RLock()
+	defer s.vmu.RUnlock()
+	r, err := c.delete(ctx, id, true)
 	if err != nil {
 		return r, err
 	}
+	defer c.vorder.Unlock()
 	ids := make([]string, r.Passages)
 	for i := range ids {
 		ids[i] = corpus.PassageID(id, i)
