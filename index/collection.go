@@ -42,6 +42,7 @@ type Collection struct {
 	// reach the vector store the other way round, leaving it the older
 	// passages while Bleve holds the newer ones.
 	vorder  sync.Mutex
+	smu     sync.Mutex  // guards the list of stale vectors (stale.go)
 	dropped atomic.Bool // set by Store.Drop before it closes the index
 }
 

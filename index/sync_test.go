@@ -3,9 +3,11 @@ package index_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -626,4 +628,56 @@ func TestRewritesReachVectorsInOrder(t *testing.T) {
 		t.Fatalf("bleve holds %d passages of x, want 3", rec.Passages)
 	}
 	r.same(t, c)
+}
+
+// A document rewritten while Weaviate is down keeps its passage IDs, which
+// is all reconciliation compares; it gets the vectors of its new text all
+// the same, even when the server restarted before reconciling.
+func TestRewriteDuringOutageGetsNewVectors(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("outage", true)
+	x := corpus.Document{ID: "x", Title: "x", Text: "The violin concert filled the orchestra hall."}
+	r.ingest(t, c, append(docs("doc", 40), x))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := weaviateText(t, r, c, "x#0"); got != x.Text {
+		t.Fatalf("before: %q", got)
+	}
+	if err := r.srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	x.Text = "The volcano poured lava over the crater rim."
+	r.ingest(t, c, []corpus.Document{x})
+	// A restarted server: nothing of the outage is in memory.
+	s := &index.Synced{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	if err := r.srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Reconcile(ctx, c, nil); err != nil || rep.Added != 1 {
+		t.Fatalf("reconcile: %+v %v", rep, err)
+	}
+	if got := weaviateText(t, r, c, "x#0"); got != x.Text {
+		t.Fatalf("after the outage, weaviate holds %q, bleve %q", got, x.Text)
+	}
+	if rep, err := s.Reconcile(ctx, c, nil); err != nil || rep.Added != 0 {
+		t.Fatalf("a second pass: %+v %v", rep, err)
+	}
+	r.same(t, c)
+}
+
+// weaviateText is the text Weaviate keeps with a passage's vector.
+func weaviateText(t *testing.T, r *rig, c *index.Collection, id string) string {
+	t.Helper()
+	resp, err := http.Get(r.vs.URL() + "/v1/objects/" + weaviate.ClassName(c.Name) + "/" + weaviate.ObjectID(id).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var obj struct{ Properties struct{ Text string } }
+	if err := json.NewDecoder(resp.Body).Decode(&obj); err != nil {
+		t.Fatal(err)
+	}
+	return obj.Properties.Text
 }

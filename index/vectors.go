@@ -185,6 +185,13 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 		return nil
 	}
 	if err := w.s.safely(w.c, func() error { return w.s.vectorWrite(ctx, w.c, ps, removed) }); err != nil {
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		if err := w.c.markStale(ids); err != nil {
+			w.s.log().Error("cannot record passages whose vectors are out of date; they keep their old ones until rewritten", "collection", w.c.Name, "passages", len(ids), "error", err)
+		}
 		w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
 	}
 	return nil
@@ -333,6 +340,13 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	if err := s.ensureOwnClass(ctx, c); err != nil {
 		return err
 	}
+	// Passages rewritten while their vectors could not be are written
+	// again, with those that have none. The list is read first: what a
+	// write adds to it after this stays for the next pass.
+	stale, staleLen, err := c.staleIDs()
+	if err != nil {
+		return err
+	}
 	want, err := c.PassageIDs(ctx)
 	if err != nil {
 		return err
@@ -345,6 +359,14 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 	for id := range want {
 		if _, ok := have[id]; !ok {
 			missing = append(missing, id)
+		}
+	}
+	for _, id := range stale {
+		_, kept := want[id]
+		_, stored := have[id]
+		if kept && stored {
+			missing = append(missing, id)
+			delete(have, id) // once, however often it was listed
 		}
 	}
 	for id := range have {
@@ -417,7 +439,10 @@ func (s *Synced) reconcile(ctx context.Context, c *Collection, progress func(don
 			progress(rep.Added, len(missing))
 		}
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.clearStale(staleLen)
 }
 
 // ensureOwnClass makes sure c has a vector class, and that it is c's own:
