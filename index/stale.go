@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/shoulders-qa/shoulders/internal/appendlog"
 )
 
 // staleFile lists, one per line, the passages written to Bleve whose
@@ -24,24 +26,12 @@ func (c *Collection) markStale(ids []string) error {
 	}
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	f, err := os.OpenFile(filepath.Join(c.dir, staleFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
 	for _, id := range ids {
 		b.WriteString(id)
 		b.WriteByte('\n')
 	}
-	if _, err := f.Write(b.Bytes()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return appendlog.Append(filepath.Join(c.dir, staleFile), b.Bytes())
 }
 
 // staleIDs returns the passages markStale recorded, and how many bytes of
@@ -56,7 +46,7 @@ func (c *Collection) staleIDs() ([]string, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	// A line cut by a crash is left for the next pass, with what follows.
+	// A line cut by a crash is not a passage; the next append cuts it.
 	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	var ids []string
 	sc := bufio.NewScanner(bytes.NewReader(b))

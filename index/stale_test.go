@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// What a pass has read is cleared; what was recorded after the read, or
-// cut off by a crash mid-line, stays for the next pass.
+// What a pass has read is cleared and what was recorded after the read
+// stays; a record a crash cut off is not read, nor joins the next one.
 func TestStaleListKeepsWhatCameAfterTheRead(t *testing.T) {
 	s, c := openTest(t, t.TempDir())
 	defer s.Close()
@@ -38,5 +38,15 @@ func TestStaleListKeepsWhatCameAfterTheRead(t *testing.T) {
 	}
 	if ids, _, _ := c.staleIDs(); len(ids) != 0 {
 		t.Fatalf("after clearing all: %v", ids)
+	}
+	// The next record after a torn one starts a line of its own.
+	f, _ = os.OpenFile(filepath.Join(c.Dir(), staleFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f.WriteString("d#")
+	f.Close()
+	if err := c.markStale([]string{"e#0"}); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _, _ := c.staleIDs(); !slices.Equal(ids, []string{"e#0"}) {
+		t.Fatalf("after a torn record: %v", ids)
 	}
 }
