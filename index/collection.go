@@ -155,16 +155,18 @@ type Entry struct {
 // passages beyond the new count are deleted, so nothing stale remains. It
 // returns once Bleve has persisted the batch.
 func (c *Collection) Upsert(ctx context.Context, entries []Entry) error {
-	_, err := c.upsert(ctx, entries, false)
+	_, _, err := c.upsert(ctx, entries, false)
 	return err
 }
 
 // upsert is Upsert, also returning the IDs of passages it deleted. With
-// ordered set, a write that succeeds returns holding c.vorder, which the
-// caller unlocks once the vector copy is written.
-func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) (removed []string, err error) {
+// ordered set, for a write with a vector copy: a write that succeeds
+// returns holding c.vorder, which the caller unlocks once the vector copy
+// is written, and the passages it rewrites are first listed as stale (see
+// markStaleAhead), which the caller undoes with the mark returned.
+func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) (removed []string, mark staleMark, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, mark, err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -179,7 +181,20 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) 
 	}
 	stored, err := c.records(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, mark, err
+	}
+	if ordered {
+		var rewritten []string
+		for _, e := range entries {
+			for _, p := range e.Passages {
+				if p.Ordinal < stored[e.Doc.ID].Passages {
+					rewritten = append(rewritten, p.ID)
+				}
+			}
+		}
+		if mark, err = c.markStaleAhead(rewritten); err != nil {
+			return nil, mark, err
+		}
 	}
 	b := c.idx.NewBatch()
 	now := time.Now().UTC().Format(time.RFC3339Nano)
@@ -195,13 +210,13 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) 
 				if len(e.Doc.Metadata) > 0 {
 					m, err := json.Marshal(e.Doc.Metadata)
 					if err != nil {
-						return nil, err
+						return nil, mark, err
 					}
 					d.Meta = string(m)
 				}
 			}
 			if err := b.Index(p.ID, d); err != nil {
-				return nil, err
+				return nil, mark, err
 			}
 		}
 		for ord := len(e.Passages); ord < stored[e.Doc.ID].Passages; ord++ {
@@ -211,7 +226,7 @@ func (c *Collection) upsert(ctx context.Context, entries []Entry, ordered bool) 
 		// A later entry for the same document in this batch replaces this one.
 		stored[e.Doc.ID] = DocRecord{Passages: max(len(e.Passages), stored[e.Doc.ID].Passages)}
 	}
-	return removed, c.idx.Batch(b)
+	return removed, mark, c.idx.Batch(b)
 }
 
 // Delete removes a document and its passages.

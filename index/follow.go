@@ -58,7 +58,7 @@ func (f *Follower) Writer() Writer { return followWriter{f} }
 type followWriter struct{ f *Follower }
 
 func (w followWriter) Upsert(ctx context.Context, entries []Entry) error {
-	removed, err := w.f.c.upsert(ctx, entries, false)
+	removed, _, err := w.f.c.upsert(ctx, entries, false)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,67 @@ func (c *Collection) markStale(ids []string) error {
 	return appendlog.Append(filepath.Join(c.dir, staleFile), b.Bytes())
 }
 
+// A staleMark is where markStaleAhead's record lies in the list: from
+// before to after, in bytes; zero when nothing was recorded.
+type staleMark struct{ before, after int64 }
+
+// markStaleAhead lists passages a write is about to rewrite, before Bleve
+// takes the write: a process that dies between Bleve's commit and the
+// vector copy would otherwise leave them the vectors of their old text,
+// under IDs reconciliation finds in step. Passages new to the collection
+// need no record: their missing vectors are found by ID.
+func (c *Collection) markStaleAhead(ids []string) (staleMark, error) {
+	if len(ids) == 0 {
+		return staleMark{}, nil
+	}
+	path := filepath.Join(c.dir, staleFile)
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	if err := appendlog.TrimTornTail(path); err != nil {
+		return staleMark{}, err
+	}
+	var m staleMark
+	m.before = fileSize(path)
+	var b bytes.Buffer
+	for _, id := range ids {
+		b.WriteString(id)
+		b.WriteByte('\n')
+	}
+	if err := appendlog.Append(path, b.Bytes()); err != nil {
+		return staleMark{}, err
+	}
+	m.after = m.before + int64(b.Len())
+	return m, nil
+}
+
+// unmarkStale takes back a markStaleAhead record once the vector copy is
+// written, when nothing was listed after it; otherwise the record stays,
+// and reconciliation embeds those passages once more, which does no harm.
+func (c *Collection) unmarkStale(m staleMark) {
+	if m.after == 0 {
+		return
+	}
+	path := filepath.Join(c.dir, staleFile)
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	if fileSize(path) != m.after {
+		return
+	}
+	if m.before == 0 {
+		_ = os.Remove(path)
+		return
+	}
+	_ = os.Truncate(path, m.before)
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
 // staleIDs returns the passages markStale recorded, and how many bytes of
 // the list that is, for clearStale.
 func (c *Collection) staleIDs() ([]string, int64, error) {

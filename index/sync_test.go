@@ -681,3 +681,56 @@ func weaviateText(t *testing.T, r *rig, c *index.Collection, id string) string {
 	}
 	return obj.Properties.Text
 }
+
+// hungStore never writes: its Upsert waits until the caller gives up, as
+// a process killed between Bleve's commit and the vector copy would.
+type hungStore struct {
+	index.VectorStore
+	entered chan struct{}
+}
+
+func (h *hungStore) Upsert(ctx context.Context, _ string, _ []corpus.Passage, _ [][]float32) error {
+	close(h.entered)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A rewrite whose vector copy never happened (the process died after
+// Bleve's commit) gets the vectors of its new text at the next
+// reconciliation, and a rewrite whose copy was written leaves nothing to
+// redo.
+func TestRewriteCutBeforeItsVectorsIsRedone(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	c, _ := r.store.Collection("cut", true)
+	x := corpus.Document{ID: "x", Title: "x", Text: "The violin concert filled the orchestra hall."}
+	r.ingest(t, c, append(docs("doc", 40), x))
+	if _, err := r.synced.Reconcile(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A rewrite that goes through: nothing for reconciliation to do.
+	r.ingest(t, c, docs("doc", 2))
+	if rep, err := r.synced.Reconcile(ctx, c, nil); err != nil || rep.Added != 0 {
+		t.Fatalf("after a whole rewrite: %+v %v", rep, err)
+	}
+
+	h := &hungStore{VectorStore: r.vs, entered: make(chan struct{})}
+	dying := &index.Synced{Store: r.store, Vectors: h, Embedders: r.lsa}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	x.Text = "The volcano poured lava over the crater rim."
+	go func() {
+		defer close(done)
+		_ = dying.Writer(c).Upsert(wctx, (&index.Ingester{Chunker: corpus.Chunker{Words: 12}}).Entries([]corpus.Document{x}))
+	}()
+	<-h.entered // Bleve holds the new text; the vector copy never comes
+	s := &index.Synced{Store: r.store, Vectors: r.vs, Embedders: r.lsa}
+	if rep, err := s.Reconcile(ctx, c, nil); err != nil || rep.Added != 1 {
+		t.Fatalf("reconcile after the cut: %+v %v", rep, err)
+	}
+	if got := weaviateText(t, r, c, "x#0"); got != x.Text {
+		t.Fatalf("weaviate holds %q, bleve %q", got, x.Text)
+	}
+	cancel()
+	<-done
+}

@@ -171,7 +171,7 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 	// it exclusively before theirs.
 	w.s.vmu.RLock()
 	defer w.s.vmu.RUnlock()
-	removed, err := w.c.upsert(ctx, entries, true)
+	removed, mark, err := w.c.upsert(ctx, entries, true)
 	if err != nil {
 		return err
 	}
@@ -184,16 +184,19 @@ func (w syncedWriter) Upsert(ctx context.Context, entries []Entry) error {
 		w.s.markDirty(w.c.Name, len(ps)+len(removed), errOutgrown)
 		return nil
 	}
-	if err := w.s.safely(w.c, func() error { return w.s.vectorWrite(ctx, w.c, ps, removed) }); err != nil {
-		ids := make([]string, len(ps))
-		for i, p := range ps {
-			ids[i] = p.ID
-		}
-		if err := w.c.markStale(ids); err != nil {
-			w.s.log().Error("cannot record passages whose vectors are out of date; they keep their old ones until rewritten", "collection", w.c.Name, "passages", len(ids), "error", err)
-		}
-		w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
+	err = w.s.safely(w.c, func() error { return w.s.vectorWrite(ctx, w.c, ps, removed) })
+	if err == nil {
+		w.c.unmarkStale(mark)
+		return nil
 	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	if serr := w.c.markStale(ids); serr != nil {
+		w.s.log().Error("cannot record passages whose vectors are out of date; they keep their old ones until rewritten", "collection", w.c.Name, "passages", len(ids), "error", serr)
+	}
+	w.s.markDirty(w.c.Name, len(ps)+len(removed), err)
 	return nil
 }
 
