@@ -13,25 +13,17 @@ import (
 
 // staleFile lists, one per line, the passages written to Bleve whose
 // vector copy was not written with them (the vector store was down, or
-// the collection awaited reconciliation). Reconciliation compares passage
-// IDs, and a rewritten passage keeps its ID: without this list a document
-// changed during an outage would keep the vectors of its old text. The
-// list is on disk, so that a restart before reconciliation keeps it.
+// the collection awaited reconciliation), and those of a rewrite whose
+// copy is under way. Reconciliation compares passage IDs, and a rewritten
+// passage keeps its ID: without this list a document changed during an
+// outage would keep the vectors of its old text. The list is on disk, so
+// that a restart before reconciliation keeps it.
 const staleFile = "vectors.stale"
 
 // markStale records that ids' vectors are missing or out of date.
 func (c *Collection) markStale(ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	c.smu.Lock()
-	defer c.smu.Unlock()
-	var b bytes.Buffer
-	for _, id := range ids {
-		b.WriteString(id)
-		b.WriteByte('\n')
-	}
-	return appendlog.Append(filepath.Join(c.dir, staleFile), b.Bytes())
+	_, err := c.markStaleAhead(ids)
+	return err
 }
 
 // A staleMark is where markStaleAhead's record lies in the list: from
