@@ -37,7 +37,8 @@ func (l *FeedbackLog) append(rec any) error {
 	if err != nil {
 		return err
 	}
-	return appendlog.Append(l.Path, append(b, '\n'))
+	_, err = appendlog.Append(l.Path, append(b, '\n'))
+	return err
 }
 
 func (s *Server) handleFeedback(c *gin.Context) {

@@ -39,24 +39,18 @@ func (c *Collection) markStaleAhead(ids []string) (staleMark, error) {
 	if len(ids) == 0 {
 		return staleMark{}, nil
 	}
-	path := filepath.Join(c.dir, staleFile)
-	c.smu.Lock()
-	defer c.smu.Unlock()
-	if err := appendlog.TrimTornTail(path); err != nil {
-		return staleMark{}, err
-	}
-	var m staleMark
-	m.before = fileSize(path)
 	var b bytes.Buffer
 	for _, id := range ids {
 		b.WriteString(id)
 		b.WriteByte('\n')
 	}
-	if err := appendlog.Append(path, b.Bytes()); err != nil {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	at, err := appendlog.Append(filepath.Join(c.dir, staleFile), b.Bytes())
+	if err != nil {
 		return staleMark{}, err
 	}
-	m.after = m.before + int64(b.Len())
-	return m, nil
+	return staleMark{before: at, after: at + int64(b.Len())}, nil
 }
 
 // unmarkStale takes back a markStaleAhead record once the vector copy is

@@ -10,26 +10,30 @@ import (
 )
 
 // Append writes data, one or more records each ending with a newline, at
-// the end of the file at path (created if needed), and syncs it to disk.
-// An unfinished record at the end of the file, never acknowledged, is cut
-// first, so that data starts a line of its own.
-func Append(path string, data []byte) error {
+// the end of the file at path (created if needed), syncs it to disk, and
+// returns the offset data starts at. An unfinished record at the end of
+// the file, never acknowledged, is cut first, so that data starts a line
+// of its own. Appends to one file must not run concurrently.
+func Append(path string, data []byte) (int64, error) {
 	if err := TrimTornTail(path); err != nil {
-		return err
+		return 0, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := f.Write(data); err != nil {
+	st, err := f.Stat()
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
 		f.Close()
-		return err
+		return 0, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return st.Size(), f.Close()
 }
 
 // TrimTornTail cuts a record left unfinished by a crash from the end of
