@@ -90,21 +90,23 @@ func (q *query) withMaterial(d *doc, tw []float64, bi int) int {
 // and the title's terms stand in for the sentence's pronouns) with the
 // neighbour holding more of them, then that sentence alone. Excerpts as
 // long as the passage are left out; there are none when no sentence holds
-// a question term.
+// a question term of its own, since the title alone would choose a
+// sentence at random (most often a heading) that says nothing asked.
 func excerpts(q *query, d *doc, h *hits) []string {
 	n := len(d.sentences)
 	if n < 2 || q.lidfSum == 0 {
 		return nil
 	}
 	w, tw := make([]float64, n), make([]float64, n)
-	best, bi := 0.0, -1
+	best, own, bi := 0.0, 0.0, -1
 	for i, m := range h.sentSoft {
 		w[i], tw[i] = weight(m, q.lidf), weight(m|h.titleSoft, q.lidf)
+		own = max(own, w[i])
 		if tw[i] > best {
 			best, bi = tw[i], i
 		}
 	}
-	if bi < 0 {
+	if own == 0 {
 		return nil
 	}
 	bi = q.withMaterial(d, tw, bi)

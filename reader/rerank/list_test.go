@@ -263,6 +263,20 @@ func TestExcerpts(t *testing.T) {
 	if len(got[0]) != 1 || got[0][0] != "The king purchased a horse." {
 		t.Fatalf("excerpts with relatives %q", got[0])
 	}
+	// Where only the title holds the question's terms (which other
+	// candidates hold in their text), every sentence would tie and the
+	// first (here a heading) would be chosen: the passage offers no
+	// excerpt rather than one that says nothing asked.
+	ranker := corpus.Passage{Title: "The re-ranker", Text: "Using it\n\nTrain it with make train. Ask with rerank on. The model file is versioned."}
+	other := corpus.Passage{Title: "Evaluation", Text: "The re-ranker is measured here. Answers are counted."}
+	got = excerptsOf("What does the re-ranker learn from?", ranker, other, other)
+	if got[0] != nil {
+		t.Fatalf("a passage matched by its title alone got excerpts %q", got[0])
+	}
+	got = excerptsOf("How is the re-ranker trained?", ranker, other, other)
+	if len(got[0]) != 2 || got[0][1] != "Train it with make train." {
+		t.Fatalf("excerpts of a passage also matched by its text %q", got[0])
+	}
 }
 
 // Training with known answers measures how often the excerpts of an
