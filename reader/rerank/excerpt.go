@@ -91,7 +91,9 @@ func (q *query) withMaterial(d *doc, tw []float64, bi int) int {
 // neighbour holding more of them, then that sentence alone. Excerpts as
 // long as the passage are left out; there are none when no sentence holds
 // a question term of its own, since the title alone would choose a
-// sentence at random (most often a heading) that says nothing asked.
+// sentence at random (most often a heading) that says nothing asked; for
+// the same reason, where the title makes sentences tie, the one holding
+// more of the question in its own words is chosen.
 func excerpts(q *query, d *doc, h *hits) []string {
 	n := len(d.sentences)
 	if n < 2 || q.lidfSum == 0 {
@@ -102,7 +104,8 @@ func excerpts(q *query, d *doc, h *hits) []string {
 	for i, m := range h.sentSoft {
 		w[i], tw[i] = weight(m, q.lidf), weight(m|h.titleSoft, q.lidf)
 		own = max(own, w[i])
-		if tw[i] > best {
+		// Of sentences the title ties, the one holding more itself.
+		if tw[i] > best || tw[i] == best && bi >= 0 && w[i] > w[bi] {
 			best, bi = tw[i], i
 		}
 	}

@@ -277,6 +277,13 @@ func TestExcerpts(t *testing.T) {
 	if len(got[0]) != 2 || got[0][1] != "Train it with make train." {
 		t.Fatalf("excerpts of a passage also matched by its text %q", got[0])
 	}
+	// "ranks" stands for "ranker", which the title holds too: the heading
+	// ties with that sentence through the title, and loses to it.
+	looks := corpus.Passage{Title: "The re-ranker", Text: "What it looks at\n\nThe features come first. Scores and ranks of each stage are read."}
+	got = excerptsOf("What does the re-ranker learn from?", looks, other, other)
+	if len(got[0]) != 2 || got[0][1] != "Scores and ranks of each stage are read." {
+		t.Fatalf("a heading tied through the title %q", got[0])
+	}
 }
 
 // Training with known answers measures how often the excerpts of an
