@@ -19,6 +19,7 @@ type evSentence struct {
 	start, end int // of text in the passage's text
 	terms      map[string]bool
 	order      []string // terms in the order found, so that scores sum the same way every time
+	heading    bool
 	score      float64
 }
 
@@ -41,7 +42,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	for i, p := range packed {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
-			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}}
+			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}, heading: heading(text, sp.Start, sp.End)}
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
@@ -99,13 +100,29 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return sents[order[a]].score > sents[order[b]].score })
-	best := sents[order[0]]
+	// A heading stands for the section it opens: the section's first
+	// sentence is quoted in its place, or, where the passage ends with
+	// the heading, the next best sentence.
+	bi := -1
+	for _, i := range order {
+		if !sents[i].heading {
+			bi = i
+			break
+		}
+		if j := i + 1; j < len(sents) && sents[j].p == sents[i].p {
+			bi = j
+			break
+		}
+	}
+	if bi < 0 {
+		bi = order[0]
+	}
+	best := sents[bi]
 	// A short best sentence is often a heading or a lead-in, and so is
 	// one that ends without closing punctuation ("To back up the data,
 	// run", "as follows:"): the sentence after it, in the same passage,
 	// carries the substance (the command, the list). The two are quoted
 	// as the passage has them, so that the quote is found in it.
-	bi := order[0]
 	next := bi + 1
 	if next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
 		best.text = packed[best.p].Passage.Text[best.start:sents[next].end]
@@ -117,9 +134,9 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		best.text = packed[best.p].Passage.Text[lo:hi]
 	}
 	picked := []evSentence{best}
-	for _, i := range order[1:] {
+	for _, i := range order {
 		s := sents[i]
-		if s.p != best.p && s.score >= 0.8*best.score && s.score > 0 {
+		if s.p != best.p && s.score >= 0.8*best.score && s.score > 0 && !s.heading {
 			picked = append(picked, s)
 			break
 		}
@@ -139,14 +156,20 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 }
 
 // neighbour returns the sentence beside sents[i] in its passage that
-// scores more, the next one on a tie, or -1 when there is none or it
-// scores nothing (neither it nor its title holds a question term).
+// scores more, the next one on a tie, or -1 when
+// there is none or it scores nothing (neither it nor its title holds a
+// question term). Headings are passed over.
 func neighbour(sents []evSentence, i int) int {
 	nb := -1
-	if i > 0 && sents[i-1].p == sents[i].p {
+	// A heading names the section, which the passage's title mostly does
+	// already; the sentence on the other side says more.
+	beside := func(j int) bool {
+		return j >= 0 && j < len(sents) && sents[j].p == sents[i].p && !sents[j].heading
+	}
+	if beside(i - 1) {
 		nb = i - 1
 	}
-	if j := i + 1; j < len(sents) && sents[j].p == sents[i].p && (nb < 0 || sents[j].score >= sents[nb].score) {
+	if j := i + 1; beside(j) && (nb < 0 || sents[j].score >= sents[nb].score) {
 		nb = j
 	}
 	if nb < 0 || sents[nb].score <= 0 {
@@ -174,4 +197,50 @@ func leadIn(s string) bool {
 func lastRune(s string) rune {
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(s))
 	return r
+}
+
+// heading says whether text[start:end] is a heading: a short block of its
+// own (a blank line or the passage's edge on each side) that starts with
+// a capital and ends without punctuation, as the Markdown, HTML and PDF
+// readers leave section titles. A lead-in ("To restore, run") has a comma
+// or ends with a colon; a table row has cells.
+func heading(text string, start, end int) bool {
+	s := text[start:end]
+	if len(strings.Fields(s)) > 8 || strings.ContainsAny(s, ",|\n") || !leadIn(s) || lastRune(s) == ':' {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(s); !unicode.IsUpper(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	return blankBefore(text[:start]) && blankAfter(text[end:])
+}
+
+// blankBefore says whether s, the text before a sentence, is empty or
+// ends with a blank line; blankAfter the same of the text after it.
+func blankBefore(s string) bool {
+	for i := 0; i < 2; i++ {
+		s = strings.TrimRight(s, " \t\r")
+		if s == "" {
+			return true
+		}
+		if s[len(s)-1] != '\n' {
+			return false
+		}
+		s = s[:len(s)-1]
+	}
+	return true
+}
+
+func blankAfter(s string) bool {
+	for i := 0; i < 2; i++ {
+		s = strings.TrimLeft(s, " \t\r")
+		if s == "" {
+			return true
+		}
+		if s[0] != '\n' {
+			return false
+		}
+		s = s[1:]
+	}
+	return true
 }
