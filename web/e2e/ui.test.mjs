@@ -408,6 +408,16 @@ test('without an LM the answer is labelled evidence only', async () => {
   // On a phone the title, the views and the theme button share one row.
   const [title, theme] = await Promise.all(['.bar h1', '#theme'].map((s) => phone.locator(s).boundingBox()));
   assert.ok(Math.abs(title.y + title.height / 2 - (theme.y + theme.height / 2)) < 8, `header wraps: title ${JSON.stringify(title)}, theme ${JSON.stringify(theme)}`);
+  // Nothing is wider than the phone, so that no view scrolls sideways:
+  // the answer, the settings, and the documents with their buttons.
+  const fits = () => phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  await phone.click('#settings summary');
+  let [wide, width] = await fits();
+  assert.ok(wide <= width, `the answer view is ${wide}px wide on a ${width}px screen`);
+  await phone.click('#tab-docs');
+  await phone.waitForSelector('#docs-table tbody tr');
+  [wide, width] = await fits();
+  assert.ok(wide <= width, `the documents view is ${wide}px wide on a ${width}px screen`);
 });
 
 test('a budget too small for any passage says so, rather than that nothing matched', async () => {
