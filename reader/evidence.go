@@ -77,8 +77,14 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		// (a heading, a restatement) rarely answers it; one that ends
 		// with a colon promises what follows ("Add documents with POST
 		// /v1/documents:" and the command), which the answer will hold.
+		// One quoted with the sentence after it ("Pack." and what packing
+		// does) is judged with it.
+		quoted := s.text
+		if withNext(sents, i) {
+			quoted = packed[s.p].Passage.Text[s.start:sents[i+1].end]
+		}
 		novel := 0
-		for _, t := range index.Terms(s.text) {
+		for _, t := range index.Terms(quoted) {
 			if !qterms[t] {
 				novel++
 			}
@@ -123,9 +129,8 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	// run", "as follows:"): the sentence after it, in the same passage,
 	// carries the substance (the command, the list). The two are quoted
 	// as the passage has them, so that the quote is found in it.
-	next := bi + 1
-	if next < len(sents) && sents[next].p == best.p && (len(strings.Fields(best.text)) < 6 || leadIn(best.text)) {
-		best.text = packed[best.p].Passage.Text[best.start:sents[next].end]
+	if withNext(sents, bi) {
+		best.text = packed[best.p].Passage.Text[best.start:sents[bi+1].end]
 	} else if nb := neighbour(sents, bi); nb >= 0 {
 		// The answer often sits beside the sentence that matches the
 		// question ("He was born in 1950."), as the re-ranker's excerpts
@@ -153,6 +158,14 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		cites = append(cites, c)
 	}
 	return b.String(), cites
+}
+
+// withNext says whether sents[i] is quoted with the sentence after it in
+// its passage: it is short, or a lead-in, and no heading (which is
+// passed over, not quoted).
+func withNext(sents []evSentence, i int) bool {
+	s := sents[i]
+	return !s.heading && i+1 < len(sents) && sents[i+1].p == s.p && (len(strings.Fields(s.text)) < 6 || leadIn(s.text))
 }
 
 // neighbour returns the sentence beside sents[i] in its passage that
