@@ -40,17 +40,20 @@ func (c Chunker) Split(d Document) []Passage {
 	units := splitLong(text, Sentences(text), 2*words)
 	counts := make([]int, len(units))
 	heads := make([]bool, len(units))
+	leads := make([]bool, len(units)) // "For a local server:", before what it announces
 	for i, u := range units {
 		counts[i] = len(strings.Fields(text[u.Start:u.End]))
 		heads[i] = isHeading(text, u, counts[i])
+		leads[i] = strings.HasSuffix(text[u.Start:u.End], ":")
 	}
 	var out []Passage
 	for i := 0; i < len(units); {
 		n, j := 0, i
 		for j < len(units) && (n == 0 || n+counts[j] <= words+words/4) {
 			// A heading opens the next passage once this one has a body,
-			// so that a section's title is found with its text.
-			if heads[j] && n > 0 && n >= words/3 {
+			// so that a section's title is found with its text (a short
+			// line after a lead-in is what it announces, not a heading).
+			if heads[j] && n > 0 && n >= words/3 && !leads[j-1] {
 				break
 			}
 			n += counts[j]
@@ -59,8 +62,8 @@ func (c Chunker) Split(d Document) []Passage {
 				break
 			}
 		}
-		if j < len(units) && j-1 > i && heads[j-1] {
-			j-- // nor does a passage end with a heading: it leads the next
+		if j < len(units) && j-1 > i && (heads[j-1] || leads[j-1]) {
+			j-- // nor does a passage end with a heading or a lead-in: it leads the next
 		} else if j < len(units) && !heads[j] {
 			// A short tail of the section goes with it when it fits, so
 			// that the next passage can open at the next heading.
@@ -89,9 +92,13 @@ func (c Chunker) Split(d Document) []Passage {
 	return out
 }
 
-// isHeading tells a title standing alone from a sentence: a short single
+// IsHeading tells a title standing alone from a sentence: a short single
 // line, set apart by blank lines, without a sentence's closing mark, as
 // the Markdown, HTML and text readers leave a section heading.
+func IsHeading(text string, u Span) bool {
+	return isHeading(text, u, len(strings.Fields(text[u.Start:u.End])))
+}
+
 func isHeading(text string, u Span, words int) bool {
 	s := text[u.Start:u.End]
 	if words == 0 || words > 12 || strings.ContainsRune(s, '\n') || strings.ContainsRune(".!?:;,", rune(s[len(s)-1])) {

@@ -130,6 +130,24 @@ func TestChunkerStartsPassagesAtHeadings(t *testing.T) {
 	}
 }
 
+// A passage does not end with a lead-in: "For a local server:" goes with
+// the command it announces.
+func TestChunkerKeepsALeadInWithWhatFollows(t *testing.T) {
+	text := strings.Repeat("Every team keeps notes. ", 6) + "Set the address and model.\n\nFor example, for a local server:\n\nserve --addr 127.0.0.1:8000\n\nThat is all."
+	ps := Chunker{Words: 20}.Split(Document{ID: "d", Text: text})
+	if len(ps) < 2 {
+		t.Fatalf("want the text cut, got %d passages", len(ps))
+	}
+	for i, p := range ps {
+		if strings.HasSuffix(p.Text, ":") {
+			t.Errorf("passage %d ends with a lead-in: %q", i, p.Text)
+		}
+		if strings.Contains(p.Text, "server:") && !strings.Contains(p.Text, "serve --addr") {
+			t.Errorf("passage %d parts the lead-in from its command: %q", i, p.Text)
+		}
+	}
+}
+
 // A heading is a short line standing alone without a sentence's closing
 // mark; a sentence, a line within a paragraph and a long line are not.
 func TestIsHeading(t *testing.T) {

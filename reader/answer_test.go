@@ -77,6 +77,14 @@ func TestEvidenceKeepsWhatALeadInIntroduces(t *testing.T) {
 	if !strings.HasPrefix(ans, "Add documents as JSON with POST /v1/documents:\n\ncurl -s localhost:8080/v1/documents -d @docs.json [1]") {
 		t.Fatalf("evidence %q", ans)
 	}
+	// A lead-in quoted as the best sentence's neighbour brings what it
+	// announces too.
+	ps = packed("Set SHOULDERS_LM_URL to the server's address to configure the LM. For example, for a local server:\n\nSHOULDERS_LM_URL=http://127.0.0.1:8000/v1 make run\n\nThe model is never trained.")
+	ps[0].Passage.Title = "Configuring the LM"
+	ans, _ = Evidence("How do I configure the LM?", ps)
+	if want := "Set SHOULDERS_LM_URL to the server's address to configure the LM. For example, for a local server:\n\nSHOULDERS_LM_URL=http://127.0.0.1:8000/v1 make run [1]"; ans != want {
+		t.Fatalf("evidence %q, want %q", ans, want)
+	}
 }
 
 // The re-ranker's judgement counts: the passage it finds likely, and the
@@ -131,24 +139,15 @@ func TestEvidencePassesOverHeadings(t *testing.T) {
 	if !strings.HasPrefix(ans, "To keep the indexes, run\n\nshoulders backup --all") {
 		t.Fatalf("evidence %q", ans)
 	}
-	for _, c := range []struct {
-		text string
-		want bool
-	}{
-		{"Intro.\n\nToken counting\n\nBody.", true},
-		{"Token counting", true},
-		{"Intro. Token counting\n\nBody.", false},       // a sentence's end, not a block
-		{"Intro.\n\nTo restore, run\n\nx", false},       // a lead-in
-		{"Intro.\n\nSHOULDERS_ADDR | 8080\n\nx", false}, // a table row
-		{"Intro.\n\nThe server starts.\n\nx", false},    // a sentence
+	for text, want := range map[string]bool{
+		"Intro.\n\nToken counting\n\nBody.":    true,
+		"Intro.\n\nTo restore, run\n\nx":       false, // a lead-in
+		"Intro.\n\nSHOULDERS_ADDR | 8080\n\nx": false, // a table row
+		"Intro.\n\nThe server starts.\n\nx":    false, // a sentence
 	} {
-		sp := corpus.Sentences(c.text)
-		i := 0
-		if len(sp) > 1 {
-			i = 1
-		}
-		if got := heading(c.text, sp[i].Start, sp[i].End); got != c.want {
-			t.Errorf("heading(%q) = %v", c.text[sp[i].Start:sp[i].End], got)
+		sp := corpus.Sentences(text)[1]
+		if got := heading(text, sp); got != want {
+			t.Errorf("heading(%q) = %v", text[sp.Start:sp.End], got)
 		}
 	}
 }

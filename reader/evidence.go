@@ -42,7 +42,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	for i, p := range packed {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
-			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}, heading: heading(text, sp.Start, sp.End)}
+			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}, heading: heading(text, sp)}
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
@@ -136,6 +136,9 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		// question ("He was born in 1950."), as the re-ranker's excerpts
 		// assume.
 		lo, hi := min(sents[nb].start, best.start), max(sents[nb].end, best.end)
+		if nb > bi && withNext(sents, nb) {
+			hi = sents[nb+1].end // a lead-in after it comes with what it announces
+		}
 		best.text = packed[best.p].Passage.Text[lo:hi]
 	}
 	picked := []evSentence{best}
@@ -212,48 +215,9 @@ func lastRune(s string) rune {
 	return r
 }
 
-// heading says whether text[start:end] is a heading: a short block of its
-// own (a blank line or the passage's edge on each side) that starts with
-// a capital and ends without punctuation, as the Markdown, HTML and PDF
-// readers leave section titles. A lead-in ("To restore, run") has a comma
-// or ends with a colon; a table row has cells.
-func heading(text string, start, end int) bool {
-	s := text[start:end]
-	if len(strings.Fields(s)) > 8 || strings.ContainsAny(s, ",|\n") || !leadIn(s) || lastRune(s) == ':' {
-		return false
-	}
-	if r, _ := utf8.DecodeRuneInString(s); !unicode.IsUpper(r) && !unicode.IsDigit(r) {
-		return false
-	}
-	return blankBefore(text[:start]) && blankAfter(text[end:])
-}
-
-// blankBefore says whether s, the text before a sentence, is empty or
-// ends with a blank line; blankAfter the same of the text after it.
-func blankBefore(s string) bool {
-	for i := 0; i < 2; i++ {
-		s = strings.TrimRight(s, " \t\r")
-		if s == "" {
-			return true
-		}
-		if s[len(s)-1] != '\n' {
-			return false
-		}
-		s = s[:len(s)-1]
-	}
-	return true
-}
-
-func blankAfter(s string) bool {
-	for i := 0; i < 2; i++ {
-		s = strings.TrimLeft(s, " \t\r")
-		if s == "" {
-			return true
-		}
-		if s[0] != '\n' {
-			return false
-		}
-		s = s[1:]
-	}
-	return true
+// heading says whether a sentence is a section's title. A lead-in standing
+// alone ("To back up the data, run") looks like one but introduces what
+// follows, and its comma tells most apart; a table row has cells.
+func heading(text string, sp corpus.Span) bool {
+	return corpus.IsHeading(text, sp) && !strings.ContainsAny(text[sp.Start:sp.End], ",|")
 }
