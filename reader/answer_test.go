@@ -77,6 +77,12 @@ func TestEvidenceKeepsWhatALeadInIntroduces(t *testing.T) {
 	if !strings.HasPrefix(ans, "Add documents as JSON with POST /v1/documents:\n\ncurl -s localhost:8080/v1/documents -d @docs.json [1]") {
 		t.Fatalf("evidence %q", ans)
 	}
+	// A lead-in to a table brings its rows.
+	ps = packed("Re-ranking takes, on one core:\n\npassages | ms\n\nsynthetic | 2.3\n\nNQ | 3.8\n\nThese were measured in November.")
+	ans, _ = Evidence("How fast is re-ranking?", ps)
+	if want := "Re-ranking takes, on one core:\n\npassages | ms\n\nsynthetic | 2.3\n\nNQ | 3.8 [1]"; ans != want {
+		t.Fatalf("evidence %q, want %q", ans, want)
+	}
 	// A lead-in quoted as the best sentence's neighbour brings what it
 	// announces too.
 	ps = packed("Set SHOULDERS_LM_URL to the server's address to configure the LM. For example, for a local server:\n\nSHOULDERS_LM_URL=http://127.0.0.1:8000/v1 make run\n\nThe model is never trained.")

@@ -79,10 +79,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		// /v1/documents:" and the command), which the answer will hold.
 		// One quoted with the sentence after it ("Pack." and what packing
 		// does) is judged with it.
-		quoted := s.text
-		if withNext(sents, i) {
-			quoted = packed[s.p].Passage.Text[s.start:sents[i+1].end]
-		}
+		quoted := packed[s.p].Passage.Text[s.start:sents[announces(sents, i)].end]
 		novel := 0
 		for _, t := range index.Terms(quoted) {
 			if !qterms[t] {
@@ -129,15 +126,15 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	// run", "as follows:"): the sentence after it, in the same passage,
 	// carries the substance (the command, the list). The two are quoted
 	// as the passage has them, so that the quote is found in it.
-	if withNext(sents, bi) {
-		best.text = packed[best.p].Passage.Text[best.start:sents[bi+1].end]
+	if k := announces(sents, bi); k > bi {
+		best.text = packed[best.p].Passage.Text[best.start:sents[k].end]
 	} else if nb := neighbour(sents, bi); nb >= 0 {
 		// The answer often sits beside the sentence that matches the
 		// question ("He was born in 1950."), as the re-ranker's excerpts
 		// assume.
 		lo, hi := min(sents[nb].start, best.start), max(sents[nb].end, best.end)
-		if nb > bi && withNext(sents, nb) {
-			hi = sents[nb+1].end // a lead-in after it comes with what it announces
+		if nb > bi {
+			hi = sents[announces(sents, nb)].end // a lead-in after it comes with what it announces
 		}
 		best.text = packed[best.p].Passage.Text[lo:hi]
 	}
@@ -163,13 +160,30 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	return b.String(), cites
 }
 
-// withNext says whether sents[i] is quoted with the sentence after it in
-// its passage: it is short, or a lead-in, and no heading (which is
-// passed over, not quoted).
-func withNext(sents []evSentence, i int) bool {
+// announces returns the last sentence quoted with sents[i]: the one
+// after it in its passage when it is short or a lead-in, and no heading
+// (which is passed over, not quoted); when a lead-in opens a table, the
+// table's rows too, up to maxRows of them. Otherwise i. A table row ends
+// without punctuation too, and comes with the row after it.
+func announces(sents []evSentence, i int) int {
 	s := sents[i]
-	return !s.heading && i+1 < len(sents) && sents[i+1].p == s.p && (len(strings.Fields(s.text)) < 6 || leadIn(s.text))
+	same := func(j int) bool { return j < len(sents) && sents[j].p == s.p }
+	if s.heading || !same(i+1) || (len(strings.Fields(s.text)) >= 6 && !leadIn(s.text)) {
+		return i
+	}
+	k := i + 1
+	for !tableRow(s.text) && same(k+1) && k-i < maxRows && tableRow(sents[k].text) && tableRow(sents[k+1].text) {
+		k++
+	}
+	return k
 }
+
+// maxRows bounds the table rows an evidence answer quotes.
+const maxRows = 4
+
+// tableRow says whether a sentence is a table's row, as the Markdown
+// reader leaves one: its cells joined by " | ".
+func tableRow(s string) bool { return strings.Contains(s, " | ") }
 
 // neighbour returns the sentence beside sents[i] in its passage that
 // scores more, the next one on a tie, or -1 when
