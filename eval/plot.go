@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -49,7 +50,7 @@ func LinePlot(title, xlabel, ylabel string, logX bool, series []Series) (string,
 	p.Y.Label.Text = ylabel
 	if logX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = dataTicks(series)
 	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = false
@@ -70,6 +71,24 @@ func LinePlot(title, xlabel, ylabel string, logX bool, series []Series) (string,
 		p.Legend.Add(s.Name, line, points)
 	}
 	return render(p)
+}
+
+// dataTicks labels a logarithmic axis at the x values measured (k = 1, 5,
+// 10...; budgets of 256, 512... tokens), which powers of ten would leave
+// mostly unlabelled.
+func dataTicks(series []Series) plot.ConstantTicks {
+	seen := map[float64]bool{}
+	var ticks plot.ConstantTicks
+	for _, s := range series {
+		for _, x := range s.X {
+			if !seen[x] {
+				seen[x] = true
+				ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)})
+			}
+		}
+	}
+	sort.Slice(ticks, func(i, j int) bool { return ticks[i].Value < ticks[j].Value })
+	return ticks
 }
 
 func dashes(i int) []vg.Length {

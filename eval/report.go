@@ -356,7 +356,7 @@ func (r *Report) HTML() (string, error) {
 	b.WriteString(`</title><style>body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
 td:nth-child(-n+4),th:nth-child(-n+4){text-align:left}figure{display:inline-block;margin:0 1em 1em 0}svg{max-width:100%;height:auto}
-pre{background:#f4f4f4;padding:.5em}</style></head><body>`)
+pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;overflow-wrap:anywhere}</style></head><body>`)
 	fmt.Fprintf(&b, "<h1>%s</h1><p>Measured %s on %d cores, %.0f GiB (%s, %s).</p>", html.EscapeString(r.Title), r.Date.Format("2006-01-02 15:04 MST"), r.Machine.Cores, r.Machine.MemoryGB, r.Machine.OS, r.Machine.Go)
 	if r.Command != "" {
 		fmt.Fprintf(&b, "<pre>%s</pre>", html.EscapeString(r.Command))
