@@ -121,11 +121,11 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 		bi = order[0]
 	}
 	best := sents[bi]
-	// A short best sentence is often a heading or a lead-in, and so is
-	// one that ends without closing punctuation ("To back up the data,
-	// run", "as follows:"): the sentence after it, in the same passage,
-	// carries the substance (the command, the list). The two are quoted
-	// as the passage has them, so that the quote is found in it.
+	// A short best sentence is often a lead-in, and so is one that ends
+	// without closing punctuation ("To back up the data, run", "as
+	// follows:"): the sentence after it, in the same passage, carries the
+	// substance (the command, the list). The two are quoted as the
+	// passage has them, so that the quote is found in it.
 	if k := announces(sents, bi); k > bi {
 		best.text = packed[best.p].Passage.Text[best.start:sents[k].end]
 	} else if nb := neighbour(sents, bi); nb >= 0 {
@@ -186,9 +186,9 @@ const maxRows = 4
 func tableRow(s string) bool { return strings.Contains(s, " | ") }
 
 // neighbour returns the sentence beside sents[i] in its passage that
-// scores more, the next one on a tie, or -1 when
-// there is none or it scores nothing (neither it nor its title holds a
-// question term). Headings are passed over.
+// scores more, the next one on a tie, or -1 when there is none or it
+// scores nothing (neither it nor its title holds a question term).
+// Headings are passed over.
 func neighbour(sents []evSentence, i int) int {
 	nb := -1
 	// A heading names the section, which the passage's title mostly does
