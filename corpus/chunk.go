@@ -92,13 +92,19 @@ func (c Chunker) Split(d Document) []Passage {
 	return out
 }
 
-// IsHeading tells a title standing alone from a sentence: a short single
-// line, set apart by blank lines, without a sentence's closing mark, as
-// the Markdown, HTML and text readers leave a section heading.
+// IsHeading tells a section's title from a sentence: a short single line,
+// set apart by blank lines, without a sentence's closing mark, as the
+// Markdown, HTML and text readers leave a section heading. A lead-in
+// standing alone ("To back up the data, run") looks like one but
+// introduces what follows, and its comma tells most apart; a table row
+// has cells.
 func IsHeading(text string, u Span) bool {
-	return isHeading(text, u, len(strings.Fields(text[u.Start:u.End])))
+	s := text[u.Start:u.End]
+	return !strings.ContainsAny(s, ",|") && isHeading(text, u, len(strings.Fields(s)))
 }
 
+// isHeading is IsHeading without the comma and cell tests: the chunker
+// opens passages at lead-ins and table rows as at headings.
 func isHeading(text string, u Span, words int) bool {
 	s := text[u.Start:u.End]
 	if words == 0 || words > 12 || strings.ContainsRune(s, '\n') || strings.ContainsRune(".!?:;,", rune(s[len(s)-1])) {

@@ -168,3 +168,19 @@ func TestIsHeading(t *testing.T) {
 		}
 	}
 }
+
+// IsHeading, unlike the chunker's test, tells a lead-in standing alone
+// and a table row from a heading.
+func TestIsHeadingTellsLeadInsAndRows(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Intro.\n\nToken counting\n\nBody.":    true,
+		"Intro.\n\nTo restore, run\n\nx":       false,
+		"Intro.\n\nSHOULDERS_ADDR | 8080\n\nx": false,
+		"Intro.\n\nThe server starts.\n\nx":    false,
+	} {
+		u := Sentences(text)[1]
+		if got := IsHeading(text, u); got != want {
+			t.Errorf("IsHeading(%q) = %v", text[u.Start:u.End], got)
+		}
+	}
+}

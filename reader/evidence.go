@@ -42,7 +42,7 @@ func Evidence(question string, packed []Packed) (string, []Citation) {
 	for i, p := range packed {
 		text := p.Passage.Text
 		for _, sp := range corpus.Sentences(text) {
-			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}, heading: heading(text, sp)}
+			s := evSentence{p: i, text: text[sp.Start:sp.End], start: sp.Start, end: sp.End, terms: map[string]bool{}, heading: corpus.IsHeading(text, sp)}
 			for _, t := range index.Terms(s.text) {
 				if qterms[t] && !s.terms[t] {
 					s.terms[t] = true
@@ -227,11 +227,4 @@ func leadIn(s string) bool {
 func lastRune(s string) rune {
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimSpace(s))
 	return r
-}
-
-// heading says whether a sentence is a section's title. A lead-in standing
-// alone ("To back up the data, run") looks like one but introduces what
-// follows, and its comma tells most apart; a table row has cells.
-func heading(text string, sp corpus.Span) bool {
-	return corpus.IsHeading(text, sp) && !strings.ContainsAny(text[sp.Start:sp.End], ",|")
 }
