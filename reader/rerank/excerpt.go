@@ -3,6 +3,7 @@ package rerank
 import (
 	"math"
 
+	"github.com/shoulders-qa/shoulders/corpus"
 	"github.com/shoulders-qa/shoulders/retriever"
 )
 
@@ -101,11 +102,19 @@ func excerpts(q *query, d *doc, h *hits) []string {
 	}
 	w, tw := make([]float64, n), make([]float64, n)
 	best, own, bi := 0.0, 0.0, -1
+	// A heading is never chosen: alone it tells the reader nothing. It is
+	// looked for only in sentences that would otherwise count, for time.
+	heading := func(i int) bool { return corpus.IsHeading(d.text, d.spans[i]) }
 	for i, m := range h.sentSoft {
 		w[i], tw[i] = weight(m, q.lidf), weight(m|h.titleSoft, q.lidf)
-		own = max(own, w[i])
 		// Of sentences the title ties, the one holding more itself.
-		if tw[i] > best || tw[i] == best && bi >= 0 && w[i] > w[bi] {
+		better := tw[i] > best || tw[i] == best && bi >= 0 && w[i] > w[bi]
+		if (better || w[i] > own) && heading(i) {
+			tw[i] = 0
+			continue
+		}
+		own = max(own, w[i])
+		if better {
 			best, bi = tw[i], i
 		}
 	}

@@ -284,6 +284,19 @@ func TestExcerpts(t *testing.T) {
 	if len(got[0]) != 2 || got[0][1] != "Scores and ranks of each stage are read." {
 		t.Fatalf("a heading tied through the title %q", got[0])
 	}
+	// A heading that holds the question in its own words, and holds it
+	// best, is still no excerpt: the section's sentences are.
+	team := corpus.Passage{Title: "Operations", Text: "Running Shoulders for a team\n\nKeys are created with shoulders keys create. Each has a scope."}
+	got = excerptsOf("What is Shoulders for a team?", team, other, other)
+	if len(got[0]) != 2 || got[0][1] != "Keys are created with shoulders keys create." {
+		t.Fatalf("a heading holding the question %q", got[0])
+	}
+	// Nor does a passage offer an excerpt when only its heading holds the
+	// question.
+	got = excerptsOf("What is a team?", team, other, other)
+	if got[0] != nil {
+		t.Fatalf("a passage matched by its heading alone got excerpts %q", got[0])
+	}
 }
 
 // Training with known answers measures how often the excerpts of an
