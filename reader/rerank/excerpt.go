@@ -94,7 +94,8 @@ func (q *query) withMaterial(d *doc, tw []float64, bi int) int {
 // a question term of its own, since the title alone would choose a
 // sentence at random (most often a heading) that says nothing asked; for
 // the same reason, where the title makes sentences tie, the one holding
-// more of the question in its own words is chosen.
+// more of the question in its own words is chosen, and a heading is never
+// chosen.
 func excerpts(q *query, d *doc, h *hits) []string {
 	n := len(d.sentences)
 	if n < 2 || q.lidfSum == 0 {
