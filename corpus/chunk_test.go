@@ -150,37 +150,26 @@ func TestChunkerKeepsALeadInWithWhatFollows(t *testing.T) {
 
 // A heading is a short line standing alone without a sentence's closing
 // mark; a sentence, a line within a paragraph and a long line are not.
+// The chunker's test (first) also takes a lead-in standing alone and a
+// table row, where a passage may open too; IsHeading (second) does not.
 func TestIsHeading(t *testing.T) {
-	for text, want := range map[string]bool{
-		"Intro.\n\n[Night rota]\n\nText.":                             true,
-		"[Night rota]\n\nText.":                                       true,
-		"Intro.\n\n[The rule was agreed.]\n\nText.":                   false,
-		"Intro.\n[Night rota]\n\nText.":                               false,
-		"Intro.\n\n[Night rota]\nText.":                               false,
-		"Intro.\n\n[Night rota]":                                      false,
-		"Intro.\n\n[" + strings.Repeat("word ", 13) + "end]\n\nText.": false,
+	for text, want := range map[string][2]bool{
+		"Intro.\n\n[Night rota]\n\nText.":                             {true, true},
+		"[Night rota]\n\nText.":                                       {true, true},
+		"Intro.\n\n[The rule was agreed.]\n\nText.":                   {false, false},
+		"Intro.\n[Night rota]\n\nText.":                               {false, false},
+		"Intro.\n\n[Night rota]\nText.":                               {false, false},
+		"Intro.\n\n[Night rota]":                                      {false, false},
+		"Intro.\n\n[" + strings.Repeat("word ", 13) + "end]\n\nText.": {false, false},
+		"Intro.\n\n[To restore, run]\n\nx":                            {true, false},
+		"Intro.\n\n[SHOULDERS_ADDR | 8080]\n\nx":                      {true, false},
 	} {
 		start, end := strings.Index(text, "["), strings.Index(text, "]")
 		plain := text[:start] + text[start+1:end] + text[end+1:]
 		u := Span{start, end - 1}
-		if got := isHeading(plain, u, len(strings.Fields(plain[u.Start:u.End]))); got != want {
+		got := [2]bool{isHeading(plain, u, len(strings.Fields(plain[u.Start:u.End]))), IsHeading(plain, u)}
+		if got != want {
 			t.Errorf("%q: heading %v, want %v", plain, got, want)
-		}
-	}
-}
-
-// IsHeading, unlike the chunker's test, tells a lead-in standing alone
-// and a table row from a heading.
-func TestIsHeadingTellsLeadInsAndRows(t *testing.T) {
-	for text, want := range map[string]bool{
-		"Intro.\n\nToken counting\n\nBody.":    true,
-		"Intro.\n\nTo restore, run\n\nx":       false,
-		"Intro.\n\nSHOULDERS_ADDR | 8080\n\nx": false,
-		"Intro.\n\nThe server starts.\n\nx":    false,
-	} {
-		u := Sentences(text)[1]
-		if got := IsHeading(text, u); got != want {
-			t.Errorf("IsHeading(%q) = %v", text[u.Start:u.End], got)
 		}
 	}
 }
